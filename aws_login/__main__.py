@@ -1,0 +1,3 @@
+from aws_login.cli import entry_point
+
+entry_point()

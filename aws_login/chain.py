@@ -1,0 +1,196 @@
+"""Run a Plan: starting credentials, the optional session step, then every AssumeRole hop.
+
+Each hop is signed with the previous hop's credentials. A failure names its step, e.g.
+`hop 2/3 (arn:aws:iam::222222222222:role/B): AccessDenied: ...`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aws_login.arns import (
+    PARTITION_DEFAULT_REGION,
+    parse_role_arn,
+    partition_of_region,
+    sanitize_session_name,
+)
+from aws_login.aws import StsApi
+from aws_login.context import Context
+from aws_login.errors import AwsCallError, UsageError
+from aws_login.model import (
+    ChainStep,
+    CredentialKind,
+    Credentials,
+    MfaInput,
+    Plan,
+    SessionStep,
+    SessionStepKind,
+)
+from aws_login.sources import resolve_start
+from aws_login.sources.profile import profile_region
+
+# A hop signed by a role session ("role chaining") is capped at one hour by AWS.
+CHAINED_HOP_MAX_SECONDS = 3600
+# Intermediate hops only need to live long enough to sign the next call.
+INTERMEDIATE_HOP_SECONDS = 900
+# Without a policy a federated user has no permissions at all; allowing everything makes
+# the session exactly as powerful as the IAM user (the intersection of both policies).
+DEFAULT_FEDERATION_POLICY = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": "SameAsIamUser", "Effect": "Allow", "Action": "*", "Resource": "*"}],
+}, separators=(",", ":"))
+
+StsFactory = Callable[[Credentials, str], StsApi]
+
+
+@dataclass(frozen=True)
+class Acquired:
+    credentials: Credentials
+    region: str | None  # the region the user asked for or configured, if any
+
+
+def acquire(plan: Plan, ctx: Context) -> Acquired:
+    """Turn a validated Plan into the final credentials."""
+    mfa = _with_mfa_code(plan.mfa, ctx)
+    start = resolve_start(plan.start, ctx)
+    if not plan.session_step and not plan.hops:
+        return Acquired(start, plan.region)
+    region = plan.region or configured_region(plan.start.profile, ctx)
+    sts_region = region or PARTITION_DEFAULT_REGION[plan.partition or "aws"]
+    if plan.partition and partition_of_region(sts_region) != plan.partition:
+        raise UsageError(f"region {sts_region} is not in partition {plan.partition} of the "
+                         f"role ARNs; pass --region with a {plan.partition} region")
+    ctx.log(f"STS region {sts_region}")
+    return Acquired(run_steps(start, plan, mfa, lambda c, r: ctx.clients.sts(c, r),
+                              sts_region, ctx), region)
+
+
+def run_steps(start: Credentials, plan: Plan, mfa: MfaInput | None, sts_for: StsFactory,
+              region: str, ctx: Context) -> Credentials:
+    creds = start
+    if plan.session_step is not None:
+        creds = _session_step(creds, plan.session_step, mfa, sts_for, region, ctx)
+        mfa = None  # the MFA code is spent on the first STS call
+    if plan.hops:
+        check_chained_duration(plan.hops, creds)
+        creds = assume_chain(creds, plan.hops, mfa, sts_for, region, ctx)
+    return creds
+
+
+def assume_chain(start: Credentials, hops: tuple[ChainStep, ...], mfa: MfaInput | None,
+                 sts_for: StsFactory, region: str, ctx: Context) -> Credentials:
+    creds = start
+    default_name: str | None = None
+    for index, hop in enumerate(hops, start=1):
+        step = f"hop {index}/{len(hops)} ({hop.role_arn})"
+        name = hop.session_name
+        if name is None:
+            if default_name is None:
+                default_name = _caller_name(sts_for(creds, region), ctx, 64)
+            name = default_name
+        params: dict[str, Any] = {"RoleArn": hop.role_arn, "RoleSessionName": name}
+        final = index == len(hops)
+        params["DurationSeconds"] = (hop.duration if hop.duration is not None
+                                     else (3600 if final else INTERMEDIATE_HOP_SECONDS))
+        if hop.external_id:
+            params["ExternalId"] = hop.external_id
+        if mfa is not None and index == 1:
+            params["SerialNumber"] = mfa.serial
+            params["TokenCode"] = mfa.token
+        ctx.log(f"{step}: AssumeRole as session {name!r} for {params['DurationSeconds']} s")
+        try:
+            creds, arn = sts_for(creds, region).assume_role(**params)
+        except AwsCallError as exc:
+            raise _explain_hop_failure(exc, step, hop, creds) from None
+        ctx.log(f"{step}: now {arn}")
+        creds = _with_source(creds, f"hop {index}/{len(hops)}")
+    return creds
+
+
+def _session_step(creds: Credentials, step: SessionStep, mfa: MfaInput | None,
+                  sts_for: StsFactory, region: str, ctx: Context) -> Credentials:
+    if not creds.is_long_term:
+        raise UsageError(f"{step.kind.value} needs long-term IAM user keys, but the starting "
+                         f"credentials ({creds.source}) are {creds.kind.value}; start from "
+                         "an IAM user's access keys")
+    sts = sts_for(creds, region)
+    params: dict[str, Any] = {}
+    if step.duration is not None:
+        params["DurationSeconds"] = step.duration
+    if step.kind is SessionStepKind.SESSION_TOKEN:
+        if mfa is not None:
+            params.update(SerialNumber=mfa.serial, TokenCode=mfa.token)
+        ctx.log("session step: GetSessionToken" + (" with MFA" if mfa else ""))
+        try:
+            return sts.get_session_token(**params)
+        except AwsCallError as exc:
+            raise exc.within("session step GetSessionToken") from None
+    name = step.federation_name or _caller_name(sts, ctx, 32)
+    params.update(Name=name, Policy=step.federation_policy or DEFAULT_FEDERATION_POLICY)
+    ctx.log(f"session step: GetFederationToken as {name!r}")
+    try:
+        creds, arn = sts.get_federation_token(**params)
+    except AwsCallError as exc:
+        raise exc.within("session step GetFederationToken") from None
+    ctx.log(f"session step: now {arn}")
+    return creds
+
+
+def check_chained_duration(hops: tuple[ChainStep, ...], signer: Credentials | None) -> None:
+    """Refuse a duration AWS would refuse for a chained hop. `signer` None: not known yet."""
+    for index, hop in enumerate(hops, start=1):
+        chained = index > 1 or (signer is not None and signer.kind is CredentialKind.ROLE)
+        if chained and hop.duration is not None and hop.duration > CHAINED_HOP_MAX_SECONDS:
+            signed_by = ("the previous hop's role session" if index > 1 or signer is None
+                         else f"role session credentials ({signer.source})")
+            raise UsageError(
+                f"hop {index}/{len(hops)} ({hop.role_arn}) is signed by {signed_by}; AWS caps "
+                f"such chained role sessions at {CHAINED_HOP_MAX_SECONDS} s, so use "
+                f"--duration {CHAINED_HOP_MAX_SECONDS} or less")
+
+
+def _explain_hop_failure(exc: AwsCallError, step: str, hop: ChainStep,
+                         signer: Credentials) -> Exception:
+    error = exc.within(step)
+    if exc.code == "ValidationError" and "DurationSeconds" in exc.detail:
+        error.message += (f" (a chained role session lasts at most {CHAINED_HOP_MAX_SECONDS} s; "
+                          "lower --duration, or raise the role's maximum session duration)")
+    elif exc.code == "AccessDenied":
+        error.message += (f" (check that {parse_role_arn(hop.role_arn).name}'s trust policy "
+                          f"allows {signer.source})")
+    return error
+
+
+def _caller_name(sts: StsApi, ctx: Context, max_length: int) -> str:
+    """A session/federation name for whoever holds these credentials."""
+    arn = sts.get_caller_identity()["Arn"]
+    # user/path/alice -> alice; assumed-role/Role/alice@example.com -> alice@example.com
+    name = sanitize_session_name(arn.rsplit("/", 1)[-1] if "/" in arn else "root", max_length)
+    ctx.log(f"caller is {arn}; using session name {name!r}")
+    return name
+
+
+def _with_mfa_code(mfa: MfaInput | None, ctx: Context) -> MfaInput | None:
+    if mfa is None or mfa.token is not None:
+        return mfa
+    from aws_login.arns import validate_mfa_token
+
+    code = ctx.prompt_secret(f"MFA code for {mfa.serial}: ")
+    return MfaInput(mfa.serial, validate_mfa_token(code))
+
+
+def configured_region(profile: str | None, ctx: Context) -> str | None:
+    """The region from the environment, else from the profile (or AWS_PROFILE / default)."""
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        if ctx.environ.get(name):
+            return ctx.environ[name]
+    return profile_region(profile, ctx)
+
+
+def _with_source(creds: Credentials, source: str) -> Credentials:
+    from dataclasses import replace
+
+    return replace(creds, source=source)

@@ -1,0 +1,48 @@
+"""dumpcreds: print the credentials as shell exports or credential_process JSON."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from aws_login import credential_options
+from aws_login.chain import acquire
+from aws_login.context import Context
+from aws_login.render import OUTFORMS, credential_process_json, default_outform, shell_exports
+
+NAME = "dumpcreds"
+SUMMARY = "print credentials for a shell, or as credential_process JSON"
+EXAMPLES = """\
+examples:
+  source <(aws-login dumpcreds --profile dev)
+  eval "$(aws-login dumpcreds --assume-roles arn:aws:iam::123456789012:role/Admin)"
+  aws-login dumpcreds --outform fish --profile dev | source
+  aws-login dumpcreds --outform powershell | Invoke-Expression
+  # in ~/.aws/config:  credential_process = aws-login dumpcreds --credential-helper --profile dev
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    output = parser.add_argument_group("output")
+    form = output.add_mutually_exclusive_group()
+    form.add_argument(
+        "--outform", choices=OUTFORMS, metavar="|".join(OUTFORMS),
+        help="shell syntax of the exports, e.g. --outform fish (default: picked from the OS "
+             "and $SHELL); mac and linux are the same POSIX syntax (bash, zsh, dash)")
+    form.add_argument(
+        "--credential-helper", action="store_true",
+        help="print credential_process JSON (Version 1) instead, e.g. in ~/.aws/config: "
+             "credential_process = aws-login dumpcreds --credential-helper --profile dev")
+    credential_options.add_arguments(parser)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    plan = credential_options.build_plan(args, ctx)
+    outform = args.outform or default_outform(sys.platform, ctx.environ)
+    acquired = acquire(plan, ctx)
+    if args.credential_helper:
+        text = credential_process_json(acquired.credentials)
+    else:
+        text = shell_exports(acquired.credentials, outform, plan.region)
+    ctx.stdout.write(text)
+    return 0

@@ -1,0 +1,35 @@
+"""getcallerid: show who the acquired credentials are (STS GetCallerIdentity)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from aws_login import credential_options
+from aws_login.arns import PARTITION_DEFAULT_REGION
+from aws_login.chain import acquire, configured_region
+from aws_login.context import Context
+
+NAME = "getcallerid"
+SUMMARY = "show who the credentials are (STS GetCallerIdentity, JSON)"
+EXAMPLES = """\
+examples:
+  aws-login getcallerid
+  aws-login getcallerid --profile dev
+  aws-login getcallerid --assume-roles \
+      "arn:aws:iam::111111111111:role/A, arn:aws:iam::222222222222:role/B"
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    credential_options.add_arguments(parser)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    plan = credential_options.build_plan(args, ctx)
+    acquired = acquire(plan, ctx)
+    region = (acquired.region or configured_region(plan.start.profile, ctx)
+              or PARTITION_DEFAULT_REGION[plan.partition or "aws"])
+    identity = ctx.clients.sts(acquired.credentials, region).get_caller_identity()
+    ctx.stdout.write(json.dumps(identity, indent=4) + "\n")
+    return 0

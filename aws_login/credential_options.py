@@ -1,0 +1,217 @@
+"""The credential options shared by console, dumpcreds, getcallerid and runas.
+
+`add_arguments` declares them; `build_plan` validates them into a Plan before any network
+call, so every usage error exits 2 without touching AWS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from aws_login import arns
+from aws_login.chain import check_chained_duration
+from aws_login.context import Context
+from aws_login.errors import UsageError
+from aws_login.model import ChainStep, MfaInput, Plan, SessionStep, SessionStepKind, StartSpec
+
+ASSUME_ROLE_DURATION = (900, 43200)
+SESSION_STEP_DURATION = (900, 129600)
+FEDERATION_POLICY_MAX = 2048
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    start = parser.add_argument_group("starting credentials")
+    start.add_argument(
+        "--profile", metavar="NAME",
+        help="start from this AWS profile (any kind botocore understands), e.g. --profile dev; "
+             "default: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else AWS_PROFILE, else the "
+             "default profile, container or EC2 instance credentials")
+    start.add_argument(
+        "--region", metavar="REGION",
+        help="region for STS calls and the result, e.g. --region eu-west-1; default: "
+             "AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else the partition's "
+             "first region (us-east-1, us-gov-west-1, cn-north-1)")
+
+    session = parser.add_argument_group("session step (long-term IAM user keys only)")
+    step = session.add_mutually_exclusive_group()
+    step.add_argument(
+        "--get-session-token", action="store_true",
+        help="call GetSessionToken first, e.g. with --mfa-serial to get MFA-authenticated "
+             "credentials: --get-session-token --mfa-serial arn:aws:iam::123456789012:mfa/alice")
+    step.add_argument(
+        "--get-federation-token", action="store_true",
+        help="call GetFederationToken first, e.g. to hand out a temporary session of an IAM "
+             "user; by default named after the IAM user, with a policy that allows what the "
+             "user may do")
+    session.add_argument(
+        "--federation-name", metavar="NAME",
+        help="name of the federated user, e.g. --federation-name alice-laptop "
+             "(default: the IAM user name, cut to 32 characters)")
+    session.add_argument(
+        "--federation-policy", metavar="JSON|file://PATH",
+        help="session policy for GetFederationToken, e.g. --federation-policy "
+             "file://readonly.json (default: allow everything the IAM user may do)")
+
+    chain = parser.add_argument_group("role chain")
+    chain.add_argument(
+        "--assume-roles", metavar="ARNS",
+        help="assume these roles in order, each hop signed by the previous one; separate with "
+             "commas and/or spaces, e.g. --assume-roles \"arn:aws:iam::111111111111:role/A, "
+             "arn:aws:iam::222222222222:role/B\"")
+    chain.add_argument(
+        "--role-session-name", metavar="NAME",
+        help="session name for every hop, e.g. --role-session-name alice (default: derived "
+             "from who the caller is: the IAM user, SSO user or session name)")
+    chain.add_argument(
+        "--duration", metavar="SECONDS", type=seconds,
+        help="lifetime of the final credentials, e.g. --duration 3600; AssumeRole allows "
+             "900-43200 (at most 3600 for a chained hop), the session step 900-129600")
+    chain.add_argument(
+        "--external-id", metavar="ID",
+        help="external id for the first hop, e.g. --external-id 7f3e1c (as required by a "
+             "third party's trust policy)")
+    chain.add_argument(
+        "--mfa-serial", metavar="ARN",
+        help="MFA device for the first STS call, e.g. --mfa-serial "
+             "arn:aws:iam::123456789012:mfa/alice; the code is asked for on the terminal "
+             "unless --mfa-token is given")
+    chain.add_argument(
+        "--mfa-token", metavar="CODE",
+        help="the current 6-digit MFA code, e.g. --mfa-token 123456")
+
+
+def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
+    region = arns.validate_region(args.region) if args.region else None
+    if args.profile is not None and not args.profile.strip():
+        raise UsageError("--profile needs a profile name, e.g. --profile dev")
+
+    hops, partition = _hops(args)
+    if partition and region and arns.partition_of_region(region) != partition:
+        raise UsageError(f"--region {region} is in partition "
+                         f"{arns.partition_of_region(region)} but the roles are in {partition}; "
+                         "use a region of the roles' partition")
+    session_step = _session_step(args)
+    if session_step is not None and session_step.kind is SessionStepKind.FEDERATION_TOKEN:
+        if hops:
+            raise UsageError("--get-federation-token credentials cannot call AssumeRole; "
+                             "use --get-session-token with --assume-roles instead")
+        if args.mfa_serial:
+            raise UsageError("GetFederationToken does not take MFA; use --get-session-token "
+                             "with --mfa-serial instead")
+    if args.duration is not None:
+        if hops:
+            _check_range("--duration", args.duration, ASSUME_ROLE_DURATION, "AssumeRole")
+            hops[-1] = ChainStep(hops[-1].role_arn, hops[-1].session_name, args.duration,
+                                 hops[-1].external_id)
+        elif session_step is not None:
+            _check_range("--duration", args.duration, SESSION_STEP_DURATION,
+                         session_step.kind.value)
+            session_step = SessionStep(session_step.kind, args.duration,
+                                       session_step.federation_name,
+                                       session_step.federation_policy)
+        else:
+            raise UsageError("--duration applies to --assume-roles or a session step "
+                             "(--get-session-token, --get-federation-token); add one of them")
+    check_chained_duration(tuple(hops), None)
+    if args.external_id is not None and not hops:
+        raise UsageError("--external-id applies to the first role of --assume-roles; add it")
+
+    return Plan(
+        start=StartSpec(profile=args.profile),
+        region=region,
+        session_step=session_step,
+        hops=tuple(hops),
+        mfa=_mfa(args, ctx, needs_sts=bool(hops or session_step)),
+        partition=partition,
+    )
+
+
+def _hops(args: argparse.Namespace) -> tuple[list[ChainStep], str | None]:
+    if args.assume_roles is None:
+        if args.role_session_name is not None:
+            raise UsageError("--role-session-name applies to --assume-roles; add the roles")
+        return [], None
+    texts = arns.split_role_list(args.assume_roles)
+    if not texts:
+        raise UsageError("--assume-roles is empty; give one or more role ARNs, e.g. "
+                         f"--assume-roles {arns.ROLE_ARN_EXAMPLE}")
+    parsed = [arns.parse_role_arn(text) for text in texts]
+    partitions = {role.partition for role in parsed}
+    if len(partitions) > 1:
+        raise UsageError("--assume-roles mixes partitions "
+                         f"({', '.join(sorted(partitions))}); a chain stays in one partition")
+    name = (arns.validate_session_name(args.role_session_name)
+            if args.role_session_name is not None else None)
+    external_id = (arns.validate_external_id(args.external_id)
+                   if args.external_id is not None else None)
+    hops = [ChainStep(str(role), name, None, external_id if index == 0 else None)
+            for index, role in enumerate(parsed)]
+    return hops, parsed[0].partition
+
+
+def _session_step(args: argparse.Namespace) -> SessionStep | None:
+    if not args.get_federation_token:
+        if args.federation_name is not None or args.federation_policy is not None:
+            raise UsageError("--federation-name and --federation-policy apply to "
+                             "--get-federation-token; add it")
+        return SessionStep(SessionStepKind.SESSION_TOKEN) if args.get_session_token else None
+    name = (arns.validate_federation_name(args.federation_name)
+            if args.federation_name is not None else None)
+    policy = _federation_policy(args.federation_policy) if args.federation_policy else None
+    return SessionStep(SessionStepKind.FEDERATION_TOKEN, None, name, policy)
+
+
+def _federation_policy(value: str) -> str:
+    if value.startswith("file://"):
+        path = Path(value[len("file://"):]).expanduser()
+        try:
+            value = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--federation-policy: cannot read {path}: "
+                             f"{getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        document = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--federation-policy is not valid JSON ({exc.msg} at line "
+                         f"{exc.lineno}); pass a policy document or file://PATH") from None
+    if not isinstance(document, dict) or "Statement" not in document:
+        raise UsageError("--federation-policy must be an IAM policy document with a Statement")
+    packed = json.dumps(document, separators=(",", ":"))
+    if len(packed) > FEDERATION_POLICY_MAX:
+        raise UsageError(f"--federation-policy is {len(packed)} characters without white space; "
+                         f"AWS allows at most {FEDERATION_POLICY_MAX}")
+    return packed
+
+
+def _mfa(args: argparse.Namespace, ctx: Context, needs_sts: bool) -> MfaInput | None:
+    if args.mfa_serial is None:
+        if args.mfa_token is not None:
+            raise UsageError("--mfa-token needs --mfa-serial (the MFA device ARN)")
+        return None
+    if not needs_sts:
+        raise UsageError("--mfa-serial applies to the first STS call; add --assume-roles or "
+                         "--get-session-token")
+    serial = arns.validate_mfa_serial(args.mfa_serial)
+    if args.mfa_token is not None:
+        return MfaInput(serial, arns.validate_mfa_token(args.mfa_token))
+    if not ctx.stdin_is_terminal():
+        raise UsageError("--mfa-serial needs an MFA code and standard input is not a terminal; "
+                         "pass --mfa-token CODE")
+    return MfaInput(serial, None)
+
+
+def _check_range(option: str, value: int, bounds: tuple[int, int], what: str) -> None:
+    low, high = bounds
+    if not low <= value <= high:
+        raise UsageError(f"{option} {value} is out of range; {what} allows {low}-{high} seconds")
+
+
+def seconds(text: str) -> int:
+    """argparse type for durations: a whole number of seconds."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number of seconds, e.g. 3600") from None

@@ -1,0 +1,87 @@
+"""Plain data that flows through aws-login. No I/O here.
+
+Secret fields are excluded from `repr()` so that a stray log line or traceback
+cannot print them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class CredentialKind(enum.Enum):
+    """What a set of credentials is; decides which STS steps and console paths are allowed."""
+
+    LONG_TERM = "long-term IAM user keys"
+    SESSION = "GetSessionToken credentials"
+    FEDERATED = "GetFederationToken credentials"
+    ROLE = "role session credentials"
+    TEMPORARY = "temporary credentials of unknown origin"
+
+    @property
+    def is_role_session(self) -> bool:
+        return self is CredentialKind.ROLE
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
+    expiration: datetime | None = None  # always timezone-aware when set
+    kind: CredentialKind = CredentialKind.TEMPORARY
+    source: str = "unknown"  # human description, e.g. "profile dev", "hop 2/3"
+
+    @property
+    def is_long_term(self) -> bool:
+        return self.session_token is None
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    """One AssumeRole hop."""
+
+    role_arn: str
+    session_name: str | None = None  # None: derive from the caller
+    duration: int | None = None
+    external_id: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class MfaInput:
+    serial: str
+    token: str | None = field(default=None, repr=False)  # None: ask on the terminal
+
+
+class SessionStepKind(enum.Enum):
+    SESSION_TOKEN = "GetSessionToken"
+    FEDERATION_TOKEN = "GetFederationToken"
+
+
+@dataclass(frozen=True)
+class SessionStep:
+    kind: SessionStepKind
+    duration: int | None = None
+    federation_name: str | None = None  # None: derive from the IAM user name
+    federation_policy: str | None = None  # None: the default policy (see chain.py)
+
+
+@dataclass(frozen=True)
+class StartSpec:
+    """Where the starting credentials come from."""
+
+    profile: str | None = None  # explicit --profile
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a credential command will do, validated before any network call."""
+
+    start: StartSpec
+    region: str | None
+    session_step: SessionStep | None = None
+    hops: tuple[ChainStep, ...] = ()
+    mfa: MfaInput | None = None
+    partition: str | None = None  # known from role ARNs or region

@@ -1,0 +1,87 @@
+"""Shared fixtures: a real moto STS/IMDS server on 127.0.0.1, a clean AWS environment per
+test, and runners for aws-login in-process and as a real subprocess."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from aws_login.cli import main
+from aws_login.context import Context
+from tests.servers import LoopbackServer, start_moto
+
+# Example IAM user keys in the format AWS uses (AWS's documentation values).
+USER_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+USER_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+# moto reports every unknown long-term key as this identity.
+MOTO_USER_ARN = "arn:aws:sts::123456789012:user/moto"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture(scope="session")
+def sts_server() -> Iterator[LoopbackServer]:
+    server = start_moto()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sts(sts_server: LoopbackServer) -> LoopbackServer:
+    """The moto server with an empty request log."""
+    sts_server.recorder.clear()
+    return sts_server
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sts: LoopbackServer) -> Path:
+    """A process environment with no AWS settings but the loopback STS endpoint.
+
+    Returns the folder holding the (empty) config and credentials files."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    aws_dir = tmp_path / "aws"
+    aws_dir.mkdir()
+    (aws_dir / "config").write_text("")
+    (aws_dir / "credentials").write_text("")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(aws_dir / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws_dir / "credentials"))
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", sts.url)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return aws_dir
+
+
+@pytest.fixture
+def user_keys(monkeypatch: pytest.MonkeyPatch, aws_env: Path) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", USER_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", USER_SECRET)
+
+
+def run_cli(argv: Sequence[str], stdin: str = "") -> Result:
+    """Run aws-login in this process, with its own streams (environment: os.environ)."""
+    out, err = io.StringIO(), io.StringIO()
+    ctx = Context(environ=os.environ, stdout=out, stderr=err, stdin=io.StringIO(stdin))
+    code = main(list(argv), ctx)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def run_process(argv: Sequence[str], env: Mapping[str, str] | None = None,
+                timeout: float = 60, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """Run aws-login as a real process (`python -m aws_login`)."""
+    return subprocess.run([sys.executable, "-m", "aws_login", *argv], capture_output=True,
+                          text=True, env=dict(os.environ if env is None else env),
+                          timeout=timeout, stdin=subprocess.DEVNULL, **kwargs)  # type: ignore[call-overload]
