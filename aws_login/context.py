@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from aws_login.log import DebugLog
@@ -29,6 +31,15 @@ def _open_url(url: str) -> bool:
     return webbrowser.open(url)
 
 
+def _browser_available(environ: Mapping[str, str]) -> bool:
+    """Whether opening a browser can work here (not over SSH without a display, say)."""
+    if environ.get("BROWSER"):
+        return True
+    if sys.platform in ("win32", "darwin"):
+        return not (environ.get("SSH_CONNECTION") or environ.get("SSH_TTY"))
+    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+
+
 @dataclass
 class Context:
     environ: Mapping[str, str]
@@ -36,7 +47,9 @@ class Context:
     stderr: TextIO
     stdin: TextIO
     now: Callable[[], datetime] = _utc_now
+    sleep: Callable[[float], None] = time.sleep
     open_url: Callable[[str], bool] = _open_url
+    signin_timeout: float = 300.0  # how long a browser sign-in may take
     log: DebugLog = field(init=False)
     _clients: AwsClients | None = field(default=None, init=False, repr=False)
 
@@ -56,11 +69,24 @@ class Context:
             self._clients = AwsClients(self.log)
         return self._clients
 
+    @property
+    def cache_dir(self) -> Path:
+        """aws-login's private cache folder (AWS_LOGIN_CACHE_DIR overrides the platform's)."""
+        override = self.environ.get("AWS_LOGIN_CACHE_DIR")
+        if override:
+            return Path(override).expanduser()
+        import platformdirs
+
+        return Path(platformdirs.user_cache_dir("aws-login", appauthor=False))
+
+    def browser_available(self) -> bool:
+        return _browser_available(self.environ)
+
     def stdin_is_terminal(self) -> bool:
-        try:
-            return self.stdin.isatty()
-        except (AttributeError, ValueError):
-            return False
+        return _is_terminal(self.stdin)
+
+    def stderr_is_terminal(self) -> bool:
+        return _is_terminal(self.stderr)
 
     def warn(self, message: str) -> None:
         self.stderr.write(f"aws-login: {message}\n")
@@ -75,3 +101,10 @@ class Context:
         self.stderr.write(question)
         self.stderr.flush()
         return self.stdin.readline().strip()
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

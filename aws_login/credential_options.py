@@ -10,7 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
-from aws_login import arns
+from aws_login import arns, sso_options
 from aws_login.chain import check_chained_duration
 from aws_login.context import Context
 from aws_login.errors import UsageError
@@ -33,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="region for STS calls and the result, e.g. --region eu-west-1; default: "
              "AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else the partition's "
              "first region (us-east-1, us-gov-west-1, cn-north-1)")
+
+    sso_group = sso_options.add_token_arguments(parser)
+    sso_options.add_role_arguments(sso_group)
 
     session = parser.add_argument_group("session step (long-term IAM user keys only)")
     step = session.add_mutually_exclusive_group()
@@ -86,6 +89,10 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
     region = arns.validate_region(args.region) if args.region else None
     if args.profile is not None and not args.profile.strip():
         raise UsageError("--profile needs a profile name, e.g. --profile dev")
+    sso = sso_options.build_role_spec(args)
+    if sso is not None and args.profile is not None:
+        raise UsageError("give either --profile or an SSO role (--sso-acct-id, "
+                         "--sso-role-name), not both")
 
     hops, partition = _hops(args)
     if partition and region and arns.partition_of_region(region) != partition:
@@ -119,7 +126,7 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
         raise UsageError("--external-id applies to the first role of --assume-roles; add it")
 
     return Plan(
-        start=StartSpec(profile=args.profile),
+        start=StartSpec(profile=args.profile, sso=sso),
         region=region,
         session_step=session_step,
         hops=tuple(hops),

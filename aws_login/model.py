@@ -69,10 +69,60 @@ class SessionStep:
 
 
 @dataclass(frozen=True)
+class ClientRegistration:
+    """An OIDC public client registered with IAM Identity Center (RegisterClient)."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    expires_at: datetime  # timezone-aware
+
+
+@dataclass(frozen=True)
+class SsoToken:
+    """An IAM Identity Center access token, as in the AWS CLI / botocore token cache."""
+
+    start_url: str
+    region: str
+    access_token: str = field(repr=False)
+    expires_at: datetime  # timezone-aware
+    registration: ClientRegistration | None = None  # needed to refresh
+    refresh_token: str | None = field(default=None, repr=False)
+
+    @property
+    def refreshable(self) -> bool:
+        return self.registration is not None and self.refresh_token is not None
+
+
+class TokenSource(enum.Enum):
+    """Where an SSO access token comes from (exactly one per run)."""
+
+    GIVEN = "--sso-access-token"
+    EXTERNAL_CACHE = "--accesstoken-cache"
+    INTERNAL_CACHE = "--use-cache"
+    SIGN_IN = "--start-url"
+
+
+@dataclass(frozen=True)
+class SsoSpec:
+    """How to get an SSO token (and, for a starting source, which account and role)."""
+
+    source: TokenSource
+    start_url: str | None = None
+    region: str | None = None  # --sso-region; None: from the token or the usual settings
+    access_token: str | None = field(default=None, repr=False)
+    cache_file: str | None = None  # --accesstoken-cache path
+    use_device_code: bool = False
+    no_browser: bool = False
+    account_id: str | None = None
+    role_name: str | None = None
+
+
+@dataclass(frozen=True)
 class StartSpec:
     """Where the starting credentials come from."""
 
     profile: str | None = None  # explicit --profile
+    sso: SsoSpec | None = None  # an SSO account + role
 
 
 @dataclass(frozen=True)

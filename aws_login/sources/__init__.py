@@ -1,17 +1,21 @@
 """Starting sources: where the first credentials of a plan come from.
 
-Precedence (issue 2): explicit --profile; environment keys; AWS_PROFILE; then the rest of
-botocore's default chain (default profile, container, EC2 IMDSv2).
+Precedence: an SSO account + role; explicit --profile; environment keys; AWS_PROFILE; then
+the rest of botocore's default chain (default profile, container, EC2 IMDSv2).
 """
 
 from __future__ import annotations
 
 from aws_login.context import Context
 from aws_login.model import Credentials, StartSpec
-from aws_login.sources import env, profile
+from aws_login.sources import env, profile, sso
 
 
 def resolve_start(start: StartSpec, ctx: Context) -> Credentials:
+    if start.sso is not None:
+        ctx.log(f"starting source: SSO role {start.sso.account_id}/{start.sso.role_name} "
+                f"(token from {start.sso.source.value})")
+        return sso.from_sso(start.sso, ctx)
     if start.profile is not None:
         ctx.log(f"starting source: profile {start.profile!r} (--profile)")
         return profile.from_profile(start.profile, ctx)

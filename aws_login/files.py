@@ -1,0 +1,116 @@
+"""Private files: 0700 folders, 0600 files written atomically, and cross-process locks.
+
+Every cache aws-login keeps goes through here, so the rules live in one place:
+- a reader sees either the old or the new content, never a partial file (temp + rename);
+- no other user can read a secret (modes are set explicitly, whatever the umask);
+- a planted symlink is never followed to overwrite another file (rename replaces the link).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from aws_login.errors import OperationError
+
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def private_folder(path: Path) -> Path:
+    """Create `path` (and parents) if needed and make sure only the owner can use it."""
+    try:
+        path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        if path.is_symlink():
+            raise OperationError(f"{path} is a symbolic link; remove it so aws-login can "
+                                 "create its private cache folder there")
+        if os.name == "posix" and (path.stat().st_mode & 0o777) != FOLDER_MODE:
+            os.chmod(path, FOLDER_MODE)
+    except OSError as exc:
+        raise OperationError(f"cannot create the cache folder {path}: "
+                             f"{exc.strerror or exc}; check its permissions") from None
+    return path
+
+
+def write_private(path: Path, text: str) -> None:
+    """Atomically replace `path` with `text`, mode 0600."""
+    folder = private_folder(path.parent)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            if os.name == "posix":
+                os.fchmod(handle.fileno(), FILE_MODE)
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise OperationError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
+
+
+def read_text(path: Path, max_bytes: int = 1 << 20) -> str | None:
+    """The file's text, or None when it does not exist. Refuses folders and huge files."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise OperationError(f"{path} is a folder, not a file") from None
+    except OSError as exc:
+        raise OperationError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise OperationError(f"{path} is larger than {max_bytes} bytes; it is not a cache file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise OperationError(f"{path} is not UTF-8 text") from None
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created 0600) for the duration of the block.
+
+    `on_wait` is called once if another process holds the lock, before blocking."""
+    private_folder(path.parent)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+    try:
+        _lock(fd, on_wait)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _lock(fd: int, on_wait: Callable[[], None] | None) -> None:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            if on_wait:
+                on_wait()
+            while True:
+                try:
+                    msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                    return
+                except OSError:
+                    continue
+else:
+    import fcntl
+
+    def _lock(fd: int, on_wait: Callable[[], None] | None) -> None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)

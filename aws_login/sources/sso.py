@@ -1,0 +1,17 @@
+"""Starting credentials from an IAM Identity Center role (SSO portal GetRoleCredentials)."""
+
+from __future__ import annotations
+
+from aws_login.context import Context
+from aws_login.model import Credentials, SsoSpec
+from aws_login.sso.login import get_token, sso_region
+from aws_login.sso.portal import PortalApi
+
+
+def from_sso(spec: SsoSpec, ctx: Context) -> Credentials:
+    assert spec.account_id is not None and spec.role_name is not None
+    token = get_token(spec, ctx)
+    region = sso_region(spec, token.region or None, ctx)
+    ctx.log(f"SSO GetRoleCredentials for {spec.account_id}/{spec.role_name} in {region}")
+    portal = PortalApi(ctx.clients.client("sso", region, None), ctx.log)
+    return portal.get_role_credentials(token.access_token, spec.account_id, spec.role_name)

@@ -1,0 +1,1 @@
+"""IAM Identity Center: token files and cache, OIDC sign-in flows, the SSO portal."""

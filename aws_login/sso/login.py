@@ -1,0 +1,202 @@
+"""Get an SSO access token from exactly one source (--sso-access-token, --accesstoken-cache,
+--use-cache, --start-url), refreshing and signing in as needed.
+
+With --use-cache, refresh and sign-in are single-flight across processes: the first process
+takes the start URL's lock and does the work; the others wait on the lock, then find the
+fresh token in the cache. Refresh tokens rotate, so a refresh outside the lock would let a
+second process spend a dead token.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from aws_login.context import Context
+from aws_login.errors import AwsCallError, OperationError, UsageError
+from aws_login.files import read_text
+from aws_login.model import ClientRegistration, SsoSpec, SsoToken, TokenSource
+from aws_login.sso import tokenfile
+from aws_login.sso.cache import SsoCache
+from aws_login.sso.oidc import DEVICE_GRANT, OidcApi
+from aws_login.sso.signin import (
+    REGISTERED_REDIRECT,
+    SignInUi,
+    device_sign_in,
+    pkce_sign_in,
+    refresh,
+)
+
+# A token with less than this left is refreshed first, so it outlives the calls made with it.
+REFRESH_WINDOW = timedelta(minutes=10)
+# --sso-access-token carries no expiry; treat it as valid for this long.
+GIVEN_TOKEN_LIFETIME = timedelta(hours=1)
+
+
+def get_token(spec: SsoSpec, ctx: Context) -> SsoToken:
+    if spec.source is TokenSource.GIVEN:
+        assert spec.access_token is not None
+        ctx.log.add_secret(spec.access_token)
+        return SsoToken(spec.start_url or "", sso_region(spec, None, ctx), spec.access_token,
+                        ctx.now() + GIVEN_TOKEN_LIFETIME)
+    if spec.source is TokenSource.EXTERNAL_CACHE:
+        return _from_external_file(spec, ctx)
+    if spec.source is TokenSource.INTERNAL_CACHE:
+        return _from_internal_cache(spec, ctx)
+    return sign_in(spec, ctx, None)
+
+
+def sso_cache(ctx: Context) -> SsoCache:
+    return SsoCache(ctx.cache_dir / "sso", ctx.warn)
+
+
+def sso_region(spec: SsoSpec, token_region: str | None, ctx: Context) -> str:
+    """--sso-region, else the token's region, else the usual region settings (said aloud)."""
+    if spec.region:
+        return spec.region
+    if token_region:
+        return token_region
+    from aws_login.chain import configured_region
+
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        if ctx.environ.get(name):
+            ctx.warn(f"using SSO region {ctx.environ[name]} from {name}; "
+                     "pass --sso-region to choose")
+            return ctx.environ[name]
+    region = configured_region(None, ctx)
+    if region:
+        ctx.warn(f"using SSO region {region} from your AWS config; pass --sso-region to choose")
+        return region
+    raise UsageError("the IAM Identity Center region is unknown; pass --sso-region, e.g. "
+                     "--sso-region us-east-1 (the region shown in your portal's settings)")
+
+
+def _fresh(token: SsoToken, ctx: Context) -> bool:
+    return token.expires_at - ctx.now() > REFRESH_WINDOW
+
+
+def _from_external_file(spec: SsoSpec, ctx: Context) -> SsoToken:
+    assert spec.cache_file is not None
+    token = read_token_file(spec.cache_file)
+    ctx.log.add_secret(token.access_token, token.refresh_token)
+    if _fresh(token, ctx):
+        return token
+    if token.refreshable:
+        ctx.log("token in the external cache is about to expire; refreshing in memory only")
+        try:
+            return refresh(_oidc(token.region, ctx), token, ctx.now())
+        except AwsCallError as exc:
+            ctx.log(f"refresh failed: {exc.code}")
+    if token.expires_at > ctx.now():
+        return token  # still valid for a few minutes: better than failing
+    raise OperationError(f"the token in {spec.cache_file} expired at "
+                         f"{tokenfile.format_timestamp(token.expires_at)} and cannot be "
+                         "refreshed; sign in again (e.g. aws sso login) and retry")
+
+
+def read_token_file(location: str) -> SsoToken:
+    """Read a token file given as file://PATH (or a plain path); errors are usage errors."""
+    path = Path(location[len("file://"):] if location.startswith("file://") else location)
+    path = path.expanduser()
+    try:
+        text = read_text(path)
+    except OperationError as exc:
+        raise UsageError(f"--accesstoken-cache: {exc.message}") from None
+    if text is None:
+        raise UsageError(f"--accesstoken-cache: {path} does not exist; give the path of a "
+                         "token file, e.g. file://~/.aws/sso/cache/<hash>.json")
+    try:
+        return tokenfile.parse(text)
+    except UsageError as exc:
+        raise UsageError(f"--accesstoken-cache: {path}: {exc.message}") from None
+
+
+def _from_internal_cache(spec: SsoSpec, ctx: Context) -> SsoToken:
+    cache = sso_cache(ctx)
+    start_url = spec.start_url or _only_cached_start_url(cache)
+    token = cache.load_token(start_url)
+    if token is not None and _fresh(token, ctx):
+        ctx.log(f"SSO token from the cache, valid until {token.expires_at:%H:%M}Z")
+        return token
+    with cache.lock(start_url, on_wait=lambda: ctx.warn(
+            "waiting for another aws-login to finish signing in or refreshing...")):
+        token = cache.load_token(start_url)  # another process may have refreshed meanwhile
+        if token is not None and _fresh(token, ctx):
+            ctx.log("SSO token refreshed by another process")
+            return token
+        if token is not None and token.refreshable:
+            try:
+                fresh = refresh(_oidc(token.region, ctx), token, ctx.now())
+            except AwsCallError as exc:
+                ctx.log(f"refresh failed: {exc.code}")
+            else:
+                cache.store_token(fresh)
+                ctx.log("SSO token refreshed and stored")
+                return fresh
+        if spec.start_url is None or not _can_interact(ctx):
+            raise OperationError(
+                f"the cached sign-in for {start_url} has expired and cannot be refreshed; "
+                f"sign in again: aws-login getcallerid --use-cache --start-url {start_url}"
+                + ("" if spec.region is None else f" --sso-region {spec.region}"))
+        fresh = sign_in(spec, ctx, cache, token.region if token else None)
+        cache.store_token(fresh)
+        return fresh
+
+
+def _only_cached_start_url(cache: SsoCache) -> str:
+    urls = sorted({token.start_url for token in cache.tokens()})
+    if len(urls) == 1:
+        return urls[0]
+    if not urls:
+        raise UsageError("--use-cache found no cached sign-in; add --start-url URL to sign "
+                         "in (or import one: aws-login importcache --accesstoken-cache "
+                         "file://PATH)")
+    raise UsageError(f"--use-cache found sign-ins for {len(urls)} start URLs "
+                     f"({', '.join(urls)}); choose one with --start-url")
+
+
+def sign_in(spec: SsoSpec, ctx: Context, cache: SsoCache | None,
+            token_region: str | None = None) -> SsoToken:
+    """Sign in now: the browser (PKCE) flow when a browser can open, else the device flow."""
+    assert spec.start_url is not None
+    region = sso_region(spec, token_region, ctx)
+    api = _oidc(region, ctx)
+    ui = SignInUi(say=ctx.warn, open_url=ctx.open_url, sleep=ctx.sleep, now=ctx.now,
+                  may_open_browser=not spec.no_browser and ctx.browser_available(),
+                  timeout=ctx.signin_timeout)
+    if not spec.use_device_code and ui.may_open_browser:
+        registration = _registration(api, spec.start_url, region, "pkce", cache, ctx)
+        token = pkce_sign_in(api, registration, spec.start_url, region, ui)
+        if token is not None:
+            return token
+        ctx.warn("could not open a browser; using the device code sign-in instead")
+    registration = _registration(api, spec.start_url, region, "device", cache, ctx)
+    return device_sign_in(api, registration, spec.start_url, region, ui)
+
+
+def _registration(api: OidcApi, start_url: str, region: str, flow: str,
+                  cache: SsoCache | None, ctx: Context) -> ClientRegistration:
+    key = f"{flow} {region} {start_url}"
+    if cache is not None:
+        cached = cache.load_registration(key, ctx.now())
+        if cached is not None:
+            ctx.log.add_secret(cached.client_secret)
+            ctx.log(f"reusing the cached OIDC client registration for the {flow} flow")
+            return cached
+    if flow == "pkce":
+        registration = api.register(grant_types=["authorization_code", "refresh_token"],
+                                    redirect_uris=[REGISTERED_REDIRECT], issuer_url=start_url)
+    else:
+        registration = api.register(grant_types=[DEVICE_GRANT, "refresh_token"],
+                                    issuer_url=start_url)
+    if cache is not None:
+        cache.store_registration(key, registration)
+    return registration
+
+
+def _can_interact(ctx: Context) -> bool:
+    return ctx.stdin_is_terminal() or ctx.stderr_is_terminal() or ctx.browser_available()
+
+
+def _oidc(region: str, ctx: Context) -> OidcApi:
+    return OidcApi(ctx.clients.client("sso-oidc", region, None), ctx.log)

@@ -1,0 +1,91 @@
+"""The SSO OIDC calls aws-login makes (RegisterClient, StartDeviceAuthorization, CreateToken),
+returning our own types. The client comes from aws.AwsClients (unsigned, as botocore does)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from aws_login.aws import translate_errors
+from aws_login.log import DebugLog
+from aws_login.model import ClientRegistration
+
+SCOPES = ["sso:account:access"]  # without it the service issues no refresh token
+CLIENT_NAME = "aws-login"
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+@dataclass(frozen=True)
+class DeviceAuthorization:
+    device_code: str = field(repr=False)
+    user_code: str
+    verification_uri: str
+    verification_uri_complete: str
+    expires_in: int
+    interval: int
+
+
+@dataclass(frozen=True)
+class TokenReply:
+    access_token: str = field(repr=False)
+    expires_in: int
+    refresh_token: str | None = field(default=None, repr=False)
+
+
+class OidcApi:
+    def __init__(self, client: Any, log: DebugLog) -> None:
+        self._client = client
+        self._log = log
+
+    @property
+    def endpoint_url(self) -> str:
+        return str(self._client.meta.endpoint_url).rstrip("/")
+
+    def register(self, grant_types: list[str] | None = None,
+                 redirect_uris: list[str] | None = None,
+                 issuer_url: str | None = None) -> ClientRegistration:
+        params: dict[str, Any] = {"clientName": CLIENT_NAME, "clientType": "public",
+                                  "scopes": SCOPES}
+        if grant_types:
+            params["grantTypes"] = grant_types
+        if redirect_uris:
+            params["redirectUris"] = redirect_uris
+        if issuer_url:
+            params["issuerUrl"] = issuer_url
+        with translate_errors("sign-in: RegisterClient"):
+            reply = self._client.register_client(**params)
+        self._log.add_secret(reply["clientSecret"])
+        expires = datetime.fromtimestamp(int(reply["clientSecretExpiresAt"]), timezone.utc)
+        self._log(f"registered OIDC client, valid until {expires:%Y-%m-%d %H:%M}Z")
+        return ClientRegistration(reply["clientId"], reply["clientSecret"], expires)
+
+    def start_device_authorization(self, registration: ClientRegistration,
+                                   start_url: str) -> DeviceAuthorization:
+        with translate_errors("sign-in: StartDeviceAuthorization"):
+            reply = self._client.start_device_authorization(
+                clientId=registration.client_id, clientSecret=registration.client_secret,
+                startUrl=start_url)
+        self._log.add_secret(reply["deviceCode"])
+        return DeviceAuthorization(
+            device_code=reply["deviceCode"],
+            user_code=reply["userCode"],
+            verification_uri=reply["verificationUri"],
+            verification_uri_complete=reply.get("verificationUriComplete")
+            or reply["verificationUri"],
+            expires_in=int(reply.get("expiresIn", 600)),
+            interval=int(reply.get("interval") or 5),
+        )
+
+    def create_token(self, registration: ClientRegistration, step: str,
+                     **params: Any) -> TokenReply:
+        with translate_errors(step):
+            reply = self._client.create_token(clientId=registration.client_id,
+                                              clientSecret=registration.client_secret, **params)
+        self._log.add_secret(reply["accessToken"], reply.get("refreshToken"))
+        return TokenReply(reply["accessToken"], int(reply.get("expiresIn", 3600)),
+                          reply.get("refreshToken"))
+
+
+def expiry(now: datetime, seconds: int) -> datetime:
+    return now + timedelta(seconds=seconds)

@@ -1,0 +1,127 @@
+"""The two sign-in flows: browser authorization code with PKCE, and device code.
+
+Both print only on stderr (through `say`), so stdout stays clean for the product."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from aws_login.errors import AwsCallError, OperationError
+from aws_login.model import ClientRegistration, SsoToken
+from aws_login.sso.loopback import CALLBACK_PATH, CallbackListener
+from aws_login.sso.oidc import DEVICE_GRANT, SCOPES, OidcApi, TokenReply, expiry
+
+SLOW_DOWN_STEP = 5  # seconds added to the poll interval on SlowDownException (RFC 8628)
+REGISTERED_REDIRECT = f"http://127.0.0.1{CALLBACK_PATH}"  # the port may vary (RFC 8252)
+
+
+@dataclass
+class SignInUi:
+    say: Callable[[str], None]
+    open_url: Callable[[str], bool]  # returns False when no browser could be opened
+    sleep: Callable[[float], None]
+    now: Callable[[], datetime]
+    may_open_browser: bool
+    timeout: float = 300.0
+
+
+def pkce_code_pair() -> tuple[str, str]:
+    """A random code verifier and its S256 challenge (RFC 7636)."""
+    verifier = secrets.token_urlsafe(64)
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def authorize_url(endpoint: str, client_id: str, redirect_uri: str, state: str,
+                  challenge: str) -> str:
+    query = urlencode({
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "state": state,
+        "code_challenge_method": "S256",
+        "scopes": " ".join(SCOPES),  # `scopes`, plural, as the service expects
+        "code_challenge": challenge,
+    })
+    return f"{endpoint}/authorize?{query}"
+
+
+def pkce_sign_in(api: OidcApi, registration: ClientRegistration, start_url: str,
+                 region: str, ui: SignInUi) -> SsoToken | None:
+    """Browser flow. Returns None when no browser could be opened (fall back to device)."""
+    verifier, challenge = pkce_code_pair()
+    state = secrets.token_urlsafe(24)
+    listener = CallbackListener(state)
+    url = authorize_url(api.endpoint_url, registration.client_id, listener.redirect_uri,
+                        state, challenge)
+    if not ui.open_url(url):
+        listener.close()
+        return None
+    ui.say(f"opened your browser to sign in to {start_url}; if it did not open, visit:\n{url}")
+    code = listener.wait(ui.timeout)
+    reply = api.create_token(registration, "sign-in: CreateToken (authorization code)",
+                             grantType="authorization_code", code=code,
+                             redirectUri=listener.redirect_uri, codeVerifier=verifier)
+    ui.say("signed in")
+    return _token(start_url, region, registration, reply, ui.now())
+
+
+def device_sign_in(api: OidcApi, registration: ClientRegistration, start_url: str,
+                   region: str, ui: SignInUi) -> SsoToken:
+    auth = api.start_device_authorization(registration, start_url)
+    ui.say(f"to sign in to {start_url}, open {auth.verification_uri} and enter the code "
+           f"{auth.user_code}\n  (or open {auth.verification_uri_complete})")
+    if ui.may_open_browser:
+        ui.open_url(auth.verification_uri_complete)
+    interval = float(auth.interval)
+    deadline = ui.now() + timedelta(seconds=auth.expires_in)
+    while True:
+        ui.sleep(interval)
+        try:
+            reply = api.create_token(registration, "sign-in: CreateToken (device code)",
+                                     grantType=DEVICE_GRANT, deviceCode=auth.device_code)
+        except AwsCallError as exc:
+            if exc.code == "AuthorizationPendingException":
+                if ui.now() > deadline:
+                    raise _expired() from None
+                continue
+            if exc.code == "SlowDownException":
+                interval += SLOW_DOWN_STEP
+                continue
+            if exc.code == "ExpiredTokenException":
+                raise _expired() from None
+            if exc.code == "AccessDeniedException":
+                raise OperationError("sign-in was denied in the browser; run the command "
+                                     "again and choose Allow") from None
+            raise
+        ui.say("signed in")
+        return _token(start_url, region, registration, reply, ui.now())
+
+
+def _expired() -> OperationError:
+    return OperationError("the sign-in code expired before it was approved; run the command "
+                          "again and approve it sooner")
+
+
+def _token(start_url: str, region: str, registration: ClientRegistration, reply: TokenReply,
+           now: datetime) -> SsoToken:
+    return SsoToken(start_url=start_url, region=region, access_token=reply.access_token,
+                    expires_at=expiry(now, reply.expires_in), registration=registration,
+                    refresh_token=reply.refresh_token)
+
+
+def refresh(api: OidcApi, token: SsoToken, now: datetime) -> SsoToken:
+    """Use the refresh token; the service rotates it, so the old one is dead afterwards."""
+    assert token.registration is not None and token.refresh_token is not None
+    reply = api.create_token(token.registration, "token refresh: CreateToken",
+                             grantType="refresh_token", refreshToken=token.refresh_token)
+    return SsoToken(start_url=token.start_url, region=token.region,
+                    access_token=reply.access_token, expires_at=expiry(now, reply.expires_in),
+                    registration=token.registration,
+                    refresh_token=reply.refresh_token or token.refresh_token)
