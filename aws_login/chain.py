@@ -20,9 +20,13 @@ from aws_login.arns import (
 from aws_login.aws import StsApi
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, UsageError
+from aws_login.limits import (
+    CHAINED_HOP_MAX_SECONDS,
+    INTERMEDIATE_HOP_SECONDS,
+    check_chained_duration,
+)
 from aws_login.model import (
     ChainStep,
-    CredentialKind,
     Credentials,
     MfaInput,
     Plan,
@@ -32,10 +36,6 @@ from aws_login.model import (
 from aws_login.sources import resolve_start
 from aws_login.sources.profile import profile_region
 
-# A hop signed by a role session ("role chaining") is capped at one hour by AWS.
-CHAINED_HOP_MAX_SECONDS = 3600
-# Intermediate hops only need to live long enough to sign the next call.
-INTERMEDIATE_HOP_SECONDS = 900
 # Without a policy a federated user has no permissions at all; allowing everything makes
 # the session exactly as powerful as the IAM user (the intersection of both policies).
 DEFAULT_FEDERATION_POLICY = json.dumps({
@@ -137,19 +137,6 @@ def _session_step(creds: Credentials, step: SessionStep, mfa: MfaInput | None,
         raise exc.within("session step GetFederationToken") from None
     ctx.log(f"session step: now {arn}")
     return creds
-
-
-def check_chained_duration(hops: tuple[ChainStep, ...], signer: Credentials | None) -> None:
-    """Refuse a duration AWS would refuse for a chained hop. `signer` None: not known yet."""
-    for index, hop in enumerate(hops, start=1):
-        chained = index > 1 or (signer is not None and signer.kind is CredentialKind.ROLE)
-        if chained and hop.duration is not None and hop.duration > CHAINED_HOP_MAX_SECONDS:
-            signed_by = ("the previous hop's role session" if index > 1 or signer is None
-                         else f"role session credentials ({signer.source})")
-            raise UsageError(
-                f"hop {index}/{len(hops)} ({hop.role_arn}) is signed by {signed_by}; AWS caps "
-                f"such chained role sessions at {CHAINED_HOP_MAX_SECONDS} s, so use "
-                f"--duration {CHAINED_HOP_MAX_SECONDS} or less")
 
 
 def _explain_hop_failure(exc: AwsCallError, step: str, hop: ChainStep,

@@ -11,13 +11,16 @@ import json
 from pathlib import Path
 
 from aws_login import arns, sso_options
-from aws_login.chain import check_chained_duration
 from aws_login.context import Context
 from aws_login.errors import UsageError
+from aws_login.limits import (
+    ASSUME_ROLE_DURATION,
+    SESSION_STEP_DURATION,
+    check_chained_duration,
+    check_range,
+)
 from aws_login.model import ChainStep, MfaInput, Plan, SessionStep, SessionStepKind, StartSpec
 
-ASSUME_ROLE_DURATION = (900, 43200)
-SESSION_STEP_DURATION = (900, 129600)
 FEDERATION_POLICY_MAX = 2048
 
 
@@ -109,11 +112,11 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
                              "with --mfa-serial instead")
     if args.duration is not None:
         if hops:
-            _check_range("--duration", args.duration, ASSUME_ROLE_DURATION, "AssumeRole")
+            check_range("--duration", args.duration, ASSUME_ROLE_DURATION, "AssumeRole")
             hops[-1] = ChainStep(hops[-1].role_arn, hops[-1].session_name, args.duration,
                                  hops[-1].external_id)
         elif session_step is not None:
-            _check_range("--duration", args.duration, SESSION_STEP_DURATION,
+            check_range("--duration", args.duration, SESSION_STEP_DURATION,
                          session_step.kind.value)
             session_step = SessionStep(session_step.kind, args.duration,
                                        session_step.federation_name,
@@ -207,12 +210,6 @@ def _mfa(args: argparse.Namespace, ctx: Context, needs_sts: bool) -> MfaInput | 
         raise UsageError("--mfa-serial needs an MFA code and standard input is not a terminal; "
                          "pass --mfa-token CODE")
     return MfaInput(serial, None)
-
-
-def _check_range(option: str, value: int, bounds: tuple[int, int], what: str) -> None:
-    low, high = bounds
-    if not low <= value <= high:
-        raise UsageError(f"{option} {value} is out of range; {what} allows {low}-{high} seconds")
 
 
 def seconds(text: str) -> int:

@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from aws_login import credential_options
-from aws_login.chain import acquire
 from aws_login.context import Context
 from aws_login.render import OUTFORMS, credential_process_json, default_outform, shell_exports
 
@@ -37,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    from aws_login.chain import acquire
+
     plan = credential_options.build_plan(args, ctx)
     outform = args.outform or default_outform(sys.platform, ctx.environ)
     acquired = acquire(plan, ctx)

@@ -7,7 +7,6 @@ import json
 
 from aws_login import credential_options
 from aws_login.arns import PARTITION_DEFAULT_REGION
-from aws_login.chain import acquire, configured_region
 from aws_login.context import Context
 
 NAME = "getcallerid"
@@ -26,6 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    from aws_login.chain import acquire, configured_region
+
     plan = credential_options.build_plan(args, ctx)
     acquired = acquire(plan, ctx)
     region = (acquired.region or configured_region(plan.start.profile, ctx)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from aws_login import credential_options
-from aws_login.chain import acquire, configured_region
 from aws_login.context import Context
 from aws_login.errors import UsageError
 from aws_login.process import child_environment, run_child
@@ -40,6 +39,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("nothing to run; add --command \"aws s3 ls\" or -- PROGRAM ARGS")
     if args.command is not None and not args.command.strip():
         raise UsageError("--command is empty; give the command to run")
+    from aws_login.chain import acquire, configured_region
+
     plan = credential_options.build_plan(args, ctx)
     acquired = acquire(plan, ctx)
     region = acquired.region

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 from aws_login.context import Context
 from aws_login.model import Credentials, StartSpec
-from aws_login.sources import env, profile, sso
+from aws_login.sources import env
 
 
 def resolve_start(start: StartSpec, ctx: Context) -> Credentials:
+    # Imported here: each source pulls in what only it needs (botocore, http.server, ...).
     if start.sso is not None:
+        from aws_login.sources import sso
+
         ctx.log(f"starting source: SSO role {start.sso.account_id}/{start.sso.role_name} "
                 f"(token from {start.sso.source.value})")
         return sso.from_sso(start.sso, ctx)
+    from aws_login.sources import profile
+
     if start.profile is not None:
         ctx.log(f"starting source: profile {start.profile!r} (--profile)")
         return profile.from_profile(start.profile, ctx)

@@ -14,8 +14,6 @@ from urllib.parse import parse_qs, urlsplit
 
 from aws_login.errors import OperationError
 
-CALLBACK_PATH = "/oauth/callback"
-
 _PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>aws-login</title></head>
 <body style="font-family:sans-serif;margin:3em"><h1>{title}</h1><p>{text}</p></body></html>"""
 
@@ -27,14 +25,15 @@ class _Outcome:
 
 
 class CallbackListener:
-    def __init__(self, state: str) -> None:
+    def __init__(self, state: str, path: str) -> None:
         self._state = state
+        self._path = path
         self._outcome = _Outcome()
         self._server = http.server.HTTPServer(("127.0.0.1", 0), self._handler_class())
 
     @property
     def redirect_uri(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}{CALLBACK_PATH}"
+        return f"http://127.0.0.1:{self._server.server_port}{self._path}"
 
     def wait(self, timeout: float) -> str:
         """Block until the browser comes back; return the authorization code."""
@@ -65,7 +64,7 @@ class CallbackListener:
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-                if parts.path != CALLBACK_PATH:
+                if parts.path != listener._path:
                     self._answer(404, "Not found", "This address only receives a sign-in.")
                 elif query.get("state") != listener._state:
                     self._answer(400, "Sign-in refused",

@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 
 from aws_login.errors import AwsCallError, OperationError
 from aws_login.model import ClientRegistration, SsoToken
-from aws_login.sso.loopback import CALLBACK_PATH, CallbackListener
 from aws_login.sso.oidc import DEVICE_GRANT, SCOPES, OidcApi, TokenReply, expiry
 
 SLOW_DOWN_STEP = 5  # seconds added to the poll interval on SlowDownException (RFC 8628)
+CALLBACK_PATH = "/oauth/callback"
 REGISTERED_REDIRECT = f"http://127.0.0.1{CALLBACK_PATH}"  # the port may vary (RFC 8252)
 
 
@@ -55,9 +55,11 @@ def authorize_url(endpoint: str, client_id: str, redirect_uri: str, state: str,
 def pkce_sign_in(api: OidcApi, registration: ClientRegistration, start_url: str,
                  region: str, ui: SignInUi) -> SsoToken | None:
     """Browser flow. Returns None when no browser could be opened (fall back to device)."""
+    from aws_login.sso.loopback import CallbackListener  # http.server: only for this flow
+
     verifier, challenge = pkce_code_pair()
     state = secrets.token_urlsafe(24)
-    listener = CallbackListener(state)
+    listener = CallbackListener(state, CALLBACK_PATH)
     url = authorize_url(api.endpoint_url, registration.client_id, listener.redirect_uri,
                         state, challenge)
     if not ui.open_url(url):
