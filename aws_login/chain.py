@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from aws_login.arns import (
@@ -26,6 +25,7 @@ from aws_login.limits import (
     check_chained_duration,
 )
 from aws_login.model import (
+    Acquired,
     ChainStep,
     Credentials,
     MfaInput,
@@ -46,14 +46,30 @@ DEFAULT_FEDERATION_POLICY = json.dumps({
 StsFactory = Callable[[Credentials, str], StsApi]
 
 
-@dataclass(frozen=True)
-class Acquired:
-    credentials: Credentials
-    region: str | None  # the region the user asked for or configured, if any
-
-
 def acquire(plan: Plan, ctx: Context) -> Acquired:
-    """Turn a validated Plan into the final credentials."""
+    """Turn a validated Plan into the final credentials (from the session cache if allowed)."""
+    if not plan.use_cache:
+        return _acquire(plan, ctx)
+    from aws_login.session_cache import SessionCache, plan_key
+
+    cache = SessionCache(ctx.cache_dir / "sessions", ctx.warn)
+    key = plan_key(plan, ctx.environ)
+    hit = cache.load(key, ctx.now())
+    if hit is not None:
+        ctx.log("final credentials from the session cache")
+        return hit
+    with cache.lock(key):
+        hit = cache.load(key, ctx.now())  # another process may have stored them meanwhile
+        if hit is not None:
+            ctx.log("final credentials stored by another process")
+            return hit
+        acquired = _acquire(plan, ctx)
+        if cache.store(key, acquired, ctx.now()):
+            ctx.log("final credentials stored in the session cache")
+        return acquired
+
+
+def _acquire(plan: Plan, ctx: Context) -> Acquired:
     mfa = _with_mfa_code(plan.mfa, ctx)
     start = resolve_start(plan.start, ctx)
     if not plan.session_step and not plan.hops:

@@ -135,6 +135,7 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
         hops=tuple(hops),
         mfa=_mfa(args, ctx, needs_sts=bool(hops or session_step)),
         partition=partition,
+        use_cache=args.use_cache,
     )
 
 

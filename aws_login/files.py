@@ -24,7 +24,13 @@ FILE_MODE = 0o600
 def private_folder(path: Path) -> Path:
     """Create `path` (and parents) if needed and make sure only the owner can use it."""
     try:
-        path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        # Every folder created here is private, not just the last one (mkdir's parents=True
+        # would give the others the umask's mode).
+        missing = [p for p in (path, *path.parents) if not p.exists()]
+        for folder in reversed(missing):
+            folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
+            if os.name == "posix":
+                os.chmod(folder, FOLDER_MODE)
         if path.is_symlink():
             raise OperationError(f"{path} is a symbolic link; remove it so aws-login can "
                                  "create its private cache folder there")

@@ -135,3 +135,12 @@ class Plan:
     hops: tuple[ChainStep, ...] = ()
     mfa: MfaInput | None = None
     partition: str | None = None  # known from role ARNs or region
+    use_cache: bool = False  # --use-cache: reuse and store the final credentials
+
+
+@dataclass(frozen=True)
+class Acquired:
+    """The result of a Plan: the final credentials and the region, if one is known."""
+
+    credentials: Credentials
+    region: str | None

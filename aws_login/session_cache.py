@@ -1,0 +1,134 @@
+"""The session cache (--use-cache): final credentials of a request, reused while they have
+more than 15 minutes left.
+
+A hit must stay cheap, because the SDKs run `credential_process` for every new process: it
+reads one small file and imports nothing heavy (no botocore). Keys are SHA-256 digests of the
+request, so a file name reveals nothing; entries are 0600 files written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aws_login.errors import AwsLoginError
+from aws_login.files import exclusive_lock, read_text, write_private
+from aws_login.model import Acquired, CredentialKind, Credentials, Plan
+from aws_login.sso.tokenfile import format_timestamp, parse_timestamp
+
+# The SDKs refresh credential_process credentials 15 minutes before they expire; serving
+# less than that would make them call again at once.
+MIN_REMAINING = timedelta(minutes=15)
+FORMAT_VERSION = 1
+
+# Settings outside the Plan that change which credentials a request ends with.
+_ENV_INPUTS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
+               "AWS_SHARED_CREDENTIALS_FILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE")
+
+
+def plan_key(plan: Plan, environ: Mapping[str, str]) -> str:
+    """A digest of everything that decides the final credentials (never the MFA code)."""
+    sso = plan.start.sso
+    request: dict[str, Any] = {
+        "v": FORMAT_VERSION,
+        "profile": plan.start.profile,
+        "sso": None if sso is None else [sso.start_url, sso.region, sso.account_id,
+                                         sso.role_name, sso.source.name, sso.cache_file,
+                                         _digest(sso.access_token or "")],
+        # Environment keys are part of the request, but only as a digest.
+        "env_keys": _digest(environ.get("AWS_ACCESS_KEY_ID", "") + "\0"
+                            + environ.get("AWS_SECRET_ACCESS_KEY", "") + "\0"
+                            + environ.get("AWS_SESSION_TOKEN", "")),
+        "env": {name: environ.get(name) for name in _ENV_INPUTS},
+        "region": plan.region,
+        "step": None if plan.session_step is None else [
+            plan.session_step.kind.name, plan.session_step.duration,
+            plan.session_step.federation_name, plan.session_step.federation_policy],
+        "hops": [[hop.role_arn, hop.session_name, hop.duration, _digest(hop.external_id or "")]
+                 for hop in plan.hops],
+        "mfa": None if plan.mfa is None else plan.mfa.serial,
+    }
+    return _digest(json.dumps(request, sort_keys=True))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class SessionCache:
+    def __init__(self, folder: Path, warn: Callable[[str], None]) -> None:
+        self.folder = folder
+        self._warn = warn
+
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key}.json"
+
+    def load(self, key: str, now: datetime) -> Acquired | None:
+        """The cached result, if it is valid and has more than MIN_REMAINING left."""
+        path = self.path(key)
+        try:
+            text = read_text(path)
+            if text is None:
+                return None
+            acquired = _parse(text)
+        except (AwsLoginError, ValueError, KeyError, TypeError):
+            self._warn(f"session cache entry {path.name} is unusable; it will be replaced")
+            return None
+        expiration = acquired.credentials.expiration
+        if expiration is None or expiration - now <= MIN_REMAINING:
+            return None
+        return acquired
+
+    def store(self, key: str, acquired: Acquired, now: datetime) -> bool:
+        """Store credentials that expire (long-term keys are never copied to disk)."""
+        creds = acquired.credentials
+        if creds.expiration is None or creds.expiration - now <= MIN_REMAINING:
+            return False
+        write_private(self.path(key), _serialize(acquired))
+        return True
+
+    def lock(self, key: str) -> AbstractContextManager[None]:
+        return exclusive_lock(self.folder / "locks" / f"{key}.lock")
+
+
+def _serialize(acquired: Acquired) -> str:
+    creds = acquired.credentials
+    assert creds.expiration is not None
+    return json.dumps({
+        "Version": FORMAT_VERSION,
+        "AccessKeyId": creds.access_key_id,
+        "SecretAccessKey": creds.secret_access_key,
+        "SessionToken": creds.session_token,
+        "Expiration": format_timestamp(creds.expiration),
+        "Kind": creds.kind.name,
+        "Source": creds.source,
+        "Region": acquired.region,
+    }, indent=2) + "\n"
+
+
+def _parse(text: str) -> Acquired:
+    data = json.loads(text)
+    if data.get("Version") != FORMAT_VERSION:
+        raise ValueError("unknown version")
+    for name in ("AccessKeyId", "SecretAccessKey"):
+        if not isinstance(data[name], str) or not data[name]:
+            raise ValueError(name)
+    token = data.get("SessionToken")
+    region = data.get("Region")
+    if not (token is None or isinstance(token, str)) or not (
+            region is None or isinstance(region, str)):
+        raise ValueError("types")
+    creds = Credentials(
+        access_key_id=data["AccessKeyId"],
+        secret_access_key=data["SecretAccessKey"],
+        session_token=token,
+        expiration=parse_timestamp(data["Expiration"], "Expiration"),
+        kind=CredentialKind[data["Kind"]],
+        source=f"session cache ({data.get('Source', 'unknown')})",
+    )
+    return Acquired(creds, region)
