@@ -10,11 +10,13 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from aws_login.cli import main
 from aws_login.context import Context
+from tests.fakes.sso import FakeSso
 from tests.servers import LoopbackServer, start_moto
 
 # Example IAM user keys in the format AWS uses (AWS's documentation values).
@@ -71,10 +73,22 @@ def user_keys(monkeypatch: pytest.MonkeyPatch, aws_env: Path) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", USER_SECRET)
 
 
-def run_cli(argv: Sequence[str], stdin: str = "") -> Result:
-    """Run aws-login in this process, with its own streams (environment: os.environ)."""
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(environ=os.environ, stdout=out, stderr=err, stdin=io.StringIO(stdin))
+class TerminalText(io.StringIO):
+    """A text stream that says it is a terminal, as a person's stdin/stderr would."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def run_cli(argv: Sequence[str], stdin: str = "", terminal: bool = False,
+            **context: Any) -> Result:
+    """Run aws-login in this process, with its own streams (environment: os.environ).
+
+    `terminal`: stdin and stderr claim to be a terminal. `context` overrides Context
+    fields, e.g. sleep=... or open_url=..."""
+    stream = TerminalText if terminal else io.StringIO
+    out, err = io.StringIO(), stream()
+    ctx = Context(environ=os.environ, stdout=out, stderr=err, stdin=stream(stdin), **context)
     code = main(list(argv), ctx)
     return Result(code, out.getvalue(), err.getvalue())
 
@@ -85,3 +99,24 @@ def run_process(argv: Sequence[str], env: Mapping[str, str] | None = None,
     return subprocess.run([sys.executable, "-m", "aws_login", *argv], capture_output=True,
                           text=True, env=dict(os.environ if env is None else env),
                           timeout=timeout, stdin=subprocess.DEVNULL, **kwargs)  # type: ignore[call-overload]
+
+
+@pytest.fixture
+def fake_sso(sts_server: LoopbackServer) -> Iterator[FakeSso]:
+    """The loopback SSO OIDC + portal fake; its role credentials are real moto sessions."""
+    with FakeSso(sts_url=sts_server.url) as fake:
+        yield fake
+
+
+@pytest.fixture
+def sso_env(monkeypatch: pytest.MonkeyPatch, aws_env: Path, fake_sso: FakeSso,
+            tmp_path: Path) -> Path:
+    """aws_env plus the SSO endpoints on the fake, no browser, and a private cache folder
+    (returned)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", fake_sso.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", fake_sso.url)
+    for name in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("AWS_LOGIN_CACHE_DIR", str(cache))
+    return cache

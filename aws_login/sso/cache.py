@@ -27,6 +27,7 @@ class SsoCache:
     def __init__(self, folder: Path, warn: Warn) -> None:
         self.folder = folder  # holds <sha1>.json token files, as ~/.aws/sso/cache does
         self._warn = warn
+        self._warned: set[Path] = set()  # a file is read twice around the lock: warn once
 
     def token_path(self, start_url: str) -> Path:
         return self.folder / f"{cache_key(start_url)}.json"
@@ -91,5 +92,7 @@ class SsoCache:
             text = read_text(path)
             return None if text is None else tokenfile.parse(text)
         except AwsLoginError as exc:
-            self._warn(f"cache file {path} is unusable ({exc.message}); it will be replaced")
+            if path not in self._warned:
+                self._warned.add(path)
+                self._warn(f"cache file {path} is unusable ({exc.message}); it will be replaced")
             return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import http.server
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -35,27 +36,27 @@ class CallbackListener:
     def redirect_uri(self) -> str:
         return f"http://127.0.0.1:{self._server.server_port}{self._path}"
 
-    def wait(self, timeout: float) -> str:
-        """Block until the browser comes back; return the authorization code."""
+    def wait(self, timeout: float, abandon: Callable[[], bool] = lambda: False) -> str | None:
+        """Block until the browser comes back and return the authorization code; None when
+        `abandon()` turns true first (e.g. no browser could be opened)."""
         deadline = time.monotonic() + timeout
         try:
             while self._outcome.code is None and self._outcome.error is None:
+                if abandon():
+                    return None
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise OperationError(
                         f"sign-in timed out after {int(timeout)} s without an answer from the "
                         "browser; run the command again, or add --use-device-code")
-                self._server.timeout = min(remaining, 1.0)
+                self._server.timeout = min(remaining, 0.5)
                 self._server.handle_request()
         finally:
             self._server.server_close()
         if self._outcome.error is not None:
             raise OperationError(f"sign-in was not approved ({self._outcome.error}); run the "
                                  "command again and approve the request in the browser")
-        return self._outcome.code  # type: ignore[return-value]
-
-    def close(self) -> None:
-        self._server.server_close()
+        return self._outcome.code
 
     def _handler_class(self) -> type[http.server.BaseHTTPRequestHandler]:
         listener = self

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +30,24 @@ class SignInUi:
     now: Callable[[], datetime]
     may_open_browser: bool
     timeout: float = 300.0
+
+
+class BrowserOpener:
+    """Opens a URL in a background thread; `failed()` tells when no browser could open it."""
+
+    def __init__(self, open_url: Callable[[str], bool], url: str) -> None:
+        self._result: bool | None = None
+        self._thread = threading.Thread(target=self._run, args=(open_url, url), daemon=True)
+        self._thread.start()
+
+    def _run(self, open_url: Callable[[str], bool], url: str) -> None:
+        try:
+            self._result = bool(open_url(url))
+        except Exception:  # a broken BROWSER setting must not crash the sign-in
+            self._result = False
+
+    def failed(self) -> bool:
+        return self._result is False
 
 
 def pkce_code_pair() -> tuple[str, str]:
@@ -62,11 +81,14 @@ def pkce_sign_in(api: OidcApi, registration: ClientRegistration, start_url: str,
     listener = CallbackListener(state, CALLBACK_PATH)
     url = authorize_url(api.endpoint_url, registration.client_id, listener.redirect_uri,
                         state, challenge)
-    if not ui.open_url(url):
-        listener.close()
+    # A browser command may block until its page loads, and the page loads only once we
+    # listen: so the browser is opened from another thread while we wait for its answer.
+    opener = BrowserOpener(ui.open_url, url)
+    ui.say(f"opening your browser to sign in to {start_url}; if it does not open, visit:\n"
+           f"{url}")
+    code = listener.wait(ui.timeout, abandon=opener.failed)
+    if code is None:
         return None
-    ui.say(f"opened your browser to sign in to {start_url}; if it did not open, visit:\n{url}")
-    code = listener.wait(ui.timeout)
     reply = api.create_token(registration, "sign-in: CreateToken (authorization code)",
                              grantType="authorization_code", code=code,
                              redirectUri=listener.redirect_uri, codeVerifier=verifier)
@@ -80,7 +102,7 @@ def device_sign_in(api: OidcApi, registration: ClientRegistration, start_url: st
     ui.say(f"to sign in to {start_url}, open {auth.verification_uri} and enter the code "
            f"{auth.user_code}\n  (or open {auth.verification_uri_complete})")
     if ui.may_open_browser:
-        ui.open_url(auth.verification_uri_complete)
+        BrowserOpener(ui.open_url, auth.verification_uri_complete)
     interval = float(auth.interval)
     deadline = ui.now() + timedelta(seconds=auth.expires_in)
     while True:

@@ -1,0 +1,196 @@
+"""IAM Identity Center sign-in end to end: PKCE through a $BROWSER stand-in, the device flow
+with its pending / slow-down / denied / expired answers, and SSO roles as a starting source.
+Everything talks to the loopback FakeSso (whose role credentials are real moto sessions)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+from aws_login.sso.loopback import CallbackListener
+from tests.conftest import run_cli, run_process
+from tests.fakes.sso import FakeSso
+
+START_URL = "https://d-1234567890.awsapps.com/start"
+ROLE = ["--sso-acct-id", "111111111111", "--sso-role-name", "AdministratorAccess"]
+SIGN_IN = ["--start-url", START_URL, "--sso-region", "us-east-1"]
+STANDIN = Path(__file__).with_name("browser_standin.py")
+
+
+def sso_role_arn_prefix(account: str, role: str) -> str:
+    return f"arn:aws:sts::{account}:assumed-role/AWSReservedSSO_{role}_"
+
+
+class Sleeps:
+    """Records the waits the device flow asks for, without waiting."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+def test_pkce_sign_in_through_a_browser_stand_in(sso_env: Path, fake_sso: FakeSso,
+                                                 tmp_path: Path) -> None:
+    log = tmp_path / "browser.log"
+    env = dict(os.environ, BROWSER=f"{sys.executable} {STANDIN} %s", STANDIN_LOG=str(log))
+    result = run_process(["getcallerid", *SIGN_IN, *ROLE], env=env)
+    assert result.returncode == 0, result.stderr
+    identity = json.loads(result.stdout)  # stdout holds the JSON and nothing else
+    assert identity["Arn"].startswith(sso_role_arn_prefix("111111111111", "AdministratorAccess"))
+    assert identity["Arn"].endswith("/alice@example.com")
+    # The browser went to the fake's /authorize and came back to our listener's page.
+    (authorize,) = fake_sso.authorize_requests
+    assert authorize.outcome == "code"
+    assert authorize.params["code_challenge_method"] == "S256"
+    assert authorize.params["scopes"] == "sso:account:access"
+    assert authorize.params["redirect_uri"].startswith("http://127.0.0.1:")
+    assert authorize.params["redirect_uri"].endswith("/oauth/callback")
+    assert "Signed in" in log.read_text()
+    assert fake_sso.calls["CreateToken:authorization_code"] == 1
+    client = next(iter(fake_sso.clients.values()))
+    assert set(client.grant_types) == {"authorization_code", "refresh_token"}
+    assert client.issuer_url == START_URL
+    # Without --use-cache a sign-in is stateless: nothing written.
+    assert not sso_env.exists()
+
+
+def test_pkce_denied_in_the_browser_is_one_clear_line(sso_env: Path, fake_sso: FakeSso) -> None:
+    fake_sso.browser_decision = "deny"
+    env = dict(os.environ, BROWSER=f"{sys.executable} {STANDIN} %s")
+    result = run_process(["getcallerid", *SIGN_IN, *ROLE], env=env)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "aws-login: error: sign-in was not approved (access_denied); run the command again "
+        "and approve the request in the browser")
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_browser_that_cannot_open_falls_back_to_the_device_flow(
+        sso_env: Path, fake_sso: FakeSso, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BROWSER", "/nonexistent/browser")
+    fake_sso.auto_approve = True
+    opened: list[str] = []
+
+    def cannot_open(url: str) -> bool:
+        opened.append(url)
+        return False
+
+    result = run_cli(["dumpcreds", "--credential-helper", *SIGN_IN, *ROLE],
+                     open_url=cannot_open, sleep=Sleeps())
+    assert result.code == 0, result.err
+    assert "using the device code sign-in instead" in result.err
+    assert "/authorize?" in opened[0]
+    assert fake_sso.calls["CreateToken:device_code"] >= 1
+    assert json.loads(result.out)["Version"] == 1
+
+
+def test_device_flow_honours_interval_and_slow_down(sso_env: Path, fake_sso: FakeSso) -> None:
+    fake_sso.device_interval = 2
+    fake_sso.device_script = ["pending", "slow_down", "pending", "approve"]
+    sleeps = Sleeps()
+    result = run_cli(["getcallerid", "--use-device-code", *SIGN_IN, *ROLE], sleep=sleeps)
+    assert result.code == 0, result.err
+    assert sleeps.calls == [2, 2, 7, 7]  # +5 s after SlowDown, kept from then on
+    assert fake_sso.calls["CreateToken:device_code"] == 4
+    auth = fake_sso.device()
+    assert f"enter the code {auth.user_code}" in result.err
+    assert auth.user_code not in result.out
+    assert json.loads(result.out)["Arn"].startswith(
+        sso_role_arn_prefix("111111111111", "AdministratorAccess"))
+
+
+@pytest.mark.parametrize("answer, message", [
+    ("deny", "sign-in was denied in the browser; run the command again and choose Allow"),
+    ("expire", "the sign-in code expired before it was approved; run the command again and "
+               "approve it sooner"),
+])
+def test_device_flow_denied_or_expired(sso_env: Path, fake_sso: FakeSso, answer: str,
+                                       message: str) -> None:
+    fake_sso.device_script = ["pending", answer]
+    result = run_cli(["getcallerid", "--use-device-code", *SIGN_IN, *ROLE], sleep=Sleeps())
+    assert result.code == 1
+    assert result.err.splitlines()[-1] == f"aws-login: error: {message}"
+    assert result.out == ""
+    assert fake_sso.calls["GetRoleCredentials"] == 0
+
+
+def test_no_browser_uses_the_device_flow_and_opens_nothing(
+        sso_env: Path, fake_sso: FakeSso, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BROWSER", "/bin/true")
+    fake_sso.auto_approve = True
+    opened: list[str] = []
+    result = run_cli(["dumpcreds", "--credential-helper", "--no-browser", *SIGN_IN, *ROLE],
+                     open_url=lambda url: bool(opened.append(url)) or True, sleep=Sleeps())
+    assert result.code == 0, result.err
+    assert opened == []
+    assert fake_sso.calls["Authorize"] == 0
+    assert fake_sso.calls["CreateToken:device_code"] == 1
+
+
+def test_sso_region_is_said_when_guessed(sso_env: Path, fake_sso: FakeSso,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    fake_sso.auto_approve = True
+    result = run_cli(["getcallerid", "--start-url", START_URL, *ROLE], sleep=Sleeps())
+    assert result.code == 0, result.err
+    assert "using SSO region eu-west-1 from AWS_REGION; pass --sso-region to choose" in result.err
+
+
+def test_sso_role_then_two_hop_chain(sso_env: Path, fake_sso: FakeSso) -> None:
+    token = fake_sso.issue_token(START_URL).access_token
+    result = run_cli(["getcallerid", "--sso-access-token", token, "--sso-region", "us-east-1",
+                      *ROLE, "--assume-roles",
+                      "arn:aws:iam::222222222222:role/A arn:aws:iam::333333333333:role/B"])
+    assert result.code == 0, result.err
+    identity = json.loads(result.out)
+    # The session name is derived from the SSO user.
+    assert identity["Arn"] == "arn:aws:sts::333333333333:assumed-role/B/alice@example.com"
+    assert fake_sso.calls["GetRoleCredentials"] == 1
+
+
+def test_revoked_token_and_unassigned_role(sso_env: Path, fake_sso: FakeSso) -> None:
+    token = fake_sso.issue_token(START_URL).access_token
+    base = ["getcallerid", "--sso-access-token", token, "--sso-region", "us-east-1"]
+    unassigned = run_cli([*base, "--sso-acct-id", "222222222222",
+                          "--sso-role-name", "AdministratorAccess"])
+    assert unassigned.code == 1
+    assert unassigned.err == (
+        "aws-login: error: SSO GetRoleCredentials (222222222222/AdministratorAccess): role "
+        "AdministratorAccess in account 222222222222 is not assigned to you; check "
+        "--sso-acct-id and --sso-role-name (aws-login dumpconfig lists what you can reach)\n")
+    fake_sso.revoke(token)
+    revoked = run_cli([*base, *ROLE])
+    assert revoked.code == 1
+    assert "the SSO access token was refused (expired or revoked); sign in again" in revoked.err
+    assert token not in revoked.err
+
+
+def test_listener_rejects_a_wrong_state_and_answers_once() -> None:
+    listener = CallbackListener("right-state", "/oauth/callback")
+    uri = listener.redirect_uri
+    assert uri.startswith("http://127.0.0.1:")
+    answers: list[int] = []
+
+    def browser() -> None:
+        answers.append(requests.get(f"{uri}?code=evil&state=wrong", timeout=5).status_code)
+        answers.append(requests.get(uri.replace("/oauth/callback", "/other"),
+                                    timeout=5).status_code)
+        answers.append(requests.get(f"{uri}?code=good&state=right-state",
+                                    timeout=5).status_code)
+
+    thread = threading.Thread(target=browser)
+    thread.start()
+    assert listener.wait(10) == "good"
+    thread.join()
+    assert answers == [400, 404, 200]
+    with pytest.raises(requests.ConnectionError):  # closed after its one answer
+        requests.get(f"{uri}?code=again&state=right-state", timeout=2)
