@@ -63,6 +63,11 @@ class AwsClients:
     def sts(self, credentials: Credentials, region: str) -> StsApi:
         return StsApi(self.client("sts", region, credentials), self.log)
 
+    def sts_unsigned(self, region: str) -> StsApi:
+        """STS for AssumeRoleWithSAML / AssumeRoleWithWebIdentity: the assertion or token in
+        the request is the proof, so no credentials are needed (or sent)."""
+        return StsApi(self.client("sts", region, None), self.log)
+
 
 class StsApi:
     """The STS calls aws-login makes, returning our own types."""
@@ -81,6 +86,22 @@ class StsApi:
         with translate_errors("AssumeRole"):
             reply = self._client.assume_role(**params)
         creds = self._credentials(reply["Credentials"], CredentialKind.ROLE, params["RoleArn"])
+        return creds, reply["AssumedRoleUser"]["Arn"]
+
+    def assume_role_with_saml(self, **params: Any) -> tuple[Credentials, str]:
+        """AssumeRoleWithSAML; returns the credentials and the assumed-role ARN."""
+        with translate_errors("AssumeRoleWithSAML"):
+            reply = self._client.assume_role_with_saml(**params)
+        creds = self._credentials(reply["Credentials"], CredentialKind.ROLE,
+                                  f"SAML role {params['RoleArn']}")
+        return creds, reply["AssumedRoleUser"]["Arn"]
+
+    def assume_role_with_web_identity(self, **params: Any) -> tuple[Credentials, str]:
+        """AssumeRoleWithWebIdentity; returns the credentials and the assumed-role ARN."""
+        with translate_errors("AssumeRoleWithWebIdentity"):
+            reply = self._client.assume_role_with_web_identity(**params)
+        creds = self._credentials(reply["Credentials"], CredentialKind.ROLE,
+                                  f"web identity role {params['RoleArn']}")
         return creds, reply["AssumedRoleUser"]["Arn"]
 
     def get_session_token(self, **params: Any) -> Credentials:

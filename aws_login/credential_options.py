@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Literal
 
 from aws_login import arns, sso_options
 from aws_login.context import Context
@@ -19,9 +20,22 @@ from aws_login.limits import (
     check_chained_duration,
     check_range,
 )
-from aws_login.model import ChainStep, MfaInput, Plan, SessionStep, SessionStepKind, StartSpec
+from aws_login.model import (
+    ChainStep,
+    CredentialKind,
+    Credentials,
+    MfaInput,
+    Plan,
+    SessionStep,
+    SessionStepKind,
+    SsoSpec,
+    StartSpec,
+)
 
 FEDERATION_POLICY_MAX = 2048
+
+Federated = Literal["SAML", "web identity"]
+_START_CALL = {"SAML": "AssumeRoleWithSAML", "web identity": "AssumeRoleWithWebIdentity"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     start.add_argument(
         "--profile", metavar="NAME",
         help="start from this AWS profile (any kind botocore understands), e.g. --profile dev; "
-             "default: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else AWS_PROFILE, else the "
+             "default: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else "
+             "AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, else AWS_PROFILE, else the "
              "default profile, container or EC2 instance credentials")
     start.add_argument(
         "--region", metavar="REGION",
@@ -39,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     sso_group = sso_options.add_token_arguments(parser)
     sso_options.add_role_arguments(sso_group)
+    _add_federated_arguments(parser)
 
     session = parser.add_argument_group("session step (long-term IAM user keys only)")
     step = session.add_mutually_exclusive_group()
@@ -97,6 +113,9 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
         raise UsageError("give either --profile or an SSO role (--sso-acct-id, "
                          "--sso-role-name), not both")
 
+    federated = _federated_start(args, ctx, sso)
+    start_duration: int | None = None
+
     hops, partition = _hops(args)
     if partition and region and arns.partition_of_region(region) != partition:
         raise UsageError(f"--region {region} is in partition "
@@ -110,6 +129,10 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
         if args.mfa_serial:
             raise UsageError("GetFederationToken does not take MFA; use --get-session-token "
                              "with --mfa-serial instead")
+    if session_step is not None and federated is not None:
+        raise UsageError(f"{session_step.kind.value} needs long-term IAM user keys, but a "
+                         f"{federated} start gives a role session; drop "
+                         "--get-session-token / --get-federation-token")
     if args.duration is not None:
         if hops:
             check_range("--duration", args.duration, ASSUME_ROLE_DURATION, "AssumeRole")
@@ -121,15 +144,24 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
             session_step = SessionStep(session_step.kind, args.duration,
                                        session_step.federation_name,
                                        session_step.federation_policy)
+        elif federated is not None:
+            check_range("--duration", args.duration, ASSUME_ROLE_DURATION,
+                        _START_CALL[federated])
+            start_duration = args.duration
         else:
             raise UsageError("--duration applies to --assume-roles or a session step "
                              "(--get-session-token, --get-federation-token); add one of them")
-    check_chained_duration(tuple(hops), None)
+    # A federated start is a role session, so its first hop is already a chained one.
+    check_chained_duration(tuple(hops), None if federated is None else Credentials(
+        "", "", kind=CredentialKind.ROLE, source=f"the {federated} start"))
     if args.external_id is not None and not hops:
         raise UsageError("--external-id applies to the first role of --assume-roles; add it")
 
+    # Last: reading the assertion may ask which role to take, after every cheap check passed.
+    start = _start_spec(args, ctx, sso, federated, start_duration, region)
+    partition = _start_partition(start, partition, region)
     return Plan(
-        start=StartSpec(profile=args.profile, sso=sso),
+        start=start,
         region=region,
         session_step=session_step,
         hops=tuple(hops),
@@ -137,6 +169,94 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
         partition=partition,
         use_cache=args.use_cache,
     )
+
+
+def _add_federated_arguments(parser: argparse.ArgumentParser) -> None:
+    saml = parser.add_argument_group("SAML identity provider (JumpCloud, Okta, ADFS, ...)")
+    saml.add_argument(
+        "--saml-assertion", metavar="PATH|-",
+        help="start from the base64 SAMLResponse your IdP posts to "
+             "https://signin.aws.amazon.com/saml, saved in a file or given on standard input "
+             "(-), e.g. --saml-assertion ~/saml.txt; SessionDuration in it sets the lifetime "
+             "unless --duration does")
+    saml.add_argument(
+        "--saml-role-arn", metavar="ARN",
+        help="the role to take when the assertion grants several, e.g. --saml-role-arn "
+             "arn:aws:iam::123456789012:role/Admin (default: the only one; on a terminal, "
+             "asked)")
+    web = parser.add_argument_group(
+        "web identity (OIDC token: EKS, GitHub Actions, GitLab CI, ...)")
+    web.add_argument(
+        "--web-identity-token-file", metavar="PATH",
+        help="start from the OIDC token in this file, e.g. --web-identity-token-file "
+             "/var/run/secrets/eks.amazonaws.com/serviceaccount/token (default: "
+             "AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN when no access keys are set); the "
+             "session name is AWS_ROLE_SESSION_NAME, else the token's subject")
+    web.add_argument(
+        "--web-identity-role-arn", metavar="ARN",
+        help="the role to assume with the token, e.g. --web-identity-role-arn "
+             "arn:aws:iam::123456789012:role/ci-deploy")
+
+
+def _federated_start(args: argparse.Namespace, ctx: Context,
+                     sso: SsoSpec | None) -> Federated | None:
+    """Which federated start applies (options, else the web identity environment)."""
+    saml = args.saml_assertion is not None
+    web = args.web_identity_token_file is not None or args.web_identity_role_arn is not None
+    if args.saml_role_arn is not None and not saml:
+        raise UsageError("--saml-role-arn chooses a role of --saml-assertion; add the assertion")
+    given = [name for name, present in (
+        ("--saml-assertion", saml), ("--web-identity-token-file", web),
+        ("--profile", args.profile is not None),
+        ("an SSO role (--sso-acct-id, --sso-role-name)", sso is not None)) if present]
+    if (saml or web) and len(given) > 1:
+        raise UsageError(f"give one starting source, not {' and '.join(given)}")
+    if saml:
+        return "SAML"
+    if web:
+        return "web identity"
+    if sso is None and args.profile is None:
+        from aws_login.sources import web_identity
+
+        if web_identity.environment_applies(ctx.environ):
+            return "web identity"
+    return None
+
+
+def _start_spec(args: argparse.Namespace, ctx: Context, sso: SsoSpec | None,
+                federated: Federated | None, duration: int | None,
+                region: str | None) -> StartSpec:
+    if federated == "SAML":
+        from aws_login.sources import saml
+
+        return StartSpec(saml=saml.plan_spec(args.saml_assertion, args.saml_role_arn,
+                                             duration, region, ctx))
+    if federated == "web identity":
+        from aws_login.sources import web_identity
+
+        if args.web_identity_token_file is None and args.web_identity_role_arn is None:
+            return StartSpec(web_identity=web_identity.environment_spec(
+                ctx.environ, duration, region))
+        return StartSpec(web_identity=web_identity.option_spec(
+            args.web_identity_token_file, args.web_identity_role_arn, duration, region,
+            ctx.environ))
+    return StartSpec(profile=args.profile, sso=sso)
+
+
+def _start_partition(start: StartSpec, partition: str | None, region: str | None) -> str | None:
+    """The plan's partition, now that a federated start's role is known."""
+    spec = start.saml or start.web_identity
+    if spec is None:
+        return partition
+    own = arns.parse_role_arn(spec.role_arn).partition
+    if partition is not None and own != partition:
+        raise UsageError(f"the starting role {spec.role_arn} is in partition {own} but "
+                         f"--assume-roles is in {partition}; a chain stays in one partition")
+    if region and arns.partition_of_region(region) != own:
+        raise UsageError(f"--region {region} is in partition "
+                         f"{arns.partition_of_region(region)} but the starting role is in "
+                         f"{own}; use a region of the role's partition")
+    return own
 
 
 def _hops(args: argparse.Namespace) -> tuple[list[ChainStep], str | None]:

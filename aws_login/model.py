@@ -118,11 +118,39 @@ class SsoSpec:
 
 
 @dataclass(frozen=True)
+class SamlSpec:
+    """A SAML start: the IdP's assertion and the role/provider pair chosen from it."""
+
+    assertion: str = field(repr=False)  # the base64 SAMLResponse, as AWS takes it
+    role_arn: str
+    principal_arn: str  # the IAM SAML provider that trusts the IdP
+    duration: int | None = None  # DurationSeconds; None: AWS's default (3600 s)
+    session_name: str | None = None  # the RoleSessionName attribute (AWS applies it)
+    not_on_or_after: datetime | None = None  # AWS refuses the assertion after this
+    region: str | None = None  # --region
+
+
+@dataclass(frozen=True)
+class WebIdentitySpec:
+    """A web-identity start: an OIDC token (EKS, CI) traded for a role session."""
+
+    token: str = field(repr=False)  # read when the plan is built, so the cache key matches
+    role_arn: str
+    token_file: str
+    session_name: str | None = None  # None: derived from the token's subject
+    duration: int | None = None  # DurationSeconds; None: AWS's default (3600 s)
+    from_environment: bool = False  # AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN
+    region: str | None = None  # --region
+
+
+@dataclass(frozen=True)
 class StartSpec:
     """Where the starting credentials come from."""
 
     profile: str | None = None  # explicit --profile
     sso: SsoSpec | None = None  # an SSO account + role
+    saml: SamlSpec | None = None  # --saml-assertion
+    web_identity: WebIdentitySpec | None = None  # --web-identity-* or the environment
 
 
 @dataclass(frozen=True)

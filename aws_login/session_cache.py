@@ -53,6 +53,15 @@ def plan_key(plan: Plan, environ: Mapping[str, str]) -> str:
                  for hop in plan.hops],
         "mfa": None if plan.mfa is None else plan.mfa.serial,
     }
+    # Federated starts: the assertion or token only as a digest (a new one is a new request,
+    # as it may name another person). Added only when set, so other keys stay as they were.
+    saml, web = plan.start.saml, plan.start.web_identity
+    if saml is not None:
+        request["saml"] = [saml.role_arn, saml.principal_arn, saml.duration,
+                           _digest(saml.assertion)]
+    if web is not None:
+        request["web_identity"] = [web.role_arn, web.token_file, web.session_name, web.duration,
+                                   web.from_environment, _digest(web.token)]
     return _digest(json.dumps(request, sort_keys=True))
 
 

@@ -1,7 +1,12 @@
 """Starting sources: where the first credentials of a plan come from.
 
-Precedence: an SSO account + role; explicit --profile; environment keys; AWS_PROFILE; then
-the rest of botocore's default chain (default profile, container, EC2 IMDSv2).
+Precedence: an explicit source, one at most (an SSO account + role, --saml-assertion,
+--web-identity-token-file, --profile); environment keys; the web identity environment
+(AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN); AWS_PROFILE; then the rest of botocore's default
+chain (default profile, container, EC2 IMDSv2). That is botocore's order, except that botocore
+lets an AWS_PROFILE profile with role_arn + source_profile go before the web identity
+environment; pass --profile for that. Which federated start applies is decided when the plan
+is built (credential_options), so its token is in the session cache key.
 """
 
 from __future__ import annotations
@@ -19,6 +24,18 @@ def resolve_start(start: StartSpec, ctx: Context) -> Credentials:
         ctx.log(f"starting source: SSO role {start.sso.account_id}/{start.sso.role_name} "
                 f"(token from {start.sso.source.value})")
         return sso.from_sso(start.sso, ctx)
+    if start.saml is not None:
+        from aws_login.sources import saml
+
+        ctx.log(f"starting source: SAML role {start.saml.role_arn} (--saml-assertion)")
+        return saml.from_saml(start.saml, ctx)
+    if start.web_identity is not None:
+        from aws_login.sources import web_identity
+
+        origin = ("AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN"
+                  if start.web_identity.from_environment else "--web-identity-token-file")
+        ctx.log(f"starting source: web identity role {start.web_identity.role_arn} ({origin})")
+        return web_identity.from_web_identity(start.web_identity, ctx)
     from aws_login.sources import profile
 
     if start.profile is not None:

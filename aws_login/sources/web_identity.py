@@ -1,0 +1,164 @@
+"""Starting credentials from an OIDC web-identity token (STS AssumeRoleWithWebIdentity).
+
+Two ways in: `--web-identity-token-file PATH --web-identity-role-arn ARN`, or the environment
+that EKS (IRSA), GitHub Actions and other CI systems set: AWS_WEB_IDENTITY_TOKEN_FILE +
+AWS_ROLE_ARN (+ AWS_ROLE_SESSION_NAME). The call is unsigned: the token is the proof.
+
+The environment ranks as in botocore's default chain: after AWS_ACCESS_KEY_ID /
+AWS_SECRET_ACCESS_KEY, before AWS_PROFILE and the rest of the chain; an explicit --profile
+ignores it (botocore, too, ignores these variables for an explicitly chosen profile).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from datetime import datetime
+
+from aws_login import arns
+from aws_login.context import Context
+from aws_login.errors import AwsCallError, OperationError, UsageError
+from aws_login.model import Credentials, WebIdentitySpec
+from aws_login.sources.saml import read_limited, sts_region
+
+TOKEN_FILE_VARIABLE = "AWS_WEB_IDENTITY_TOKEN_FILE"
+ROLE_ARN_VARIABLE = "AWS_ROLE_ARN"
+SESSION_NAME_VARIABLE = "AWS_ROLE_SESSION_NAME"
+# STS takes tokens of 4-20,000 characters; the file may add a line break.
+MIN_TOKEN_CHARS = 4
+MAX_TOKEN_CHARS = 20_000
+_MAX_FILE_BYTES = MAX_TOKEN_CHARS + 1024
+
+
+def environment_applies(environ: Mapping[str, str]) -> bool:
+    """Whether the environment's web identity is the starting source (no explicit one given):
+    AWS_WEB_IDENTITY_TOKEN_FILE is set and no environment keys, which botocore tries first."""
+    if environ.get("AWS_ACCESS_KEY_ID", "").strip() or \
+            environ.get("AWS_SECRET_ACCESS_KEY", "").strip():
+        return False
+    return bool(environ.get(TOKEN_FILE_VARIABLE, "").strip())
+
+
+def environment_spec(environ: Mapping[str, str], duration: int | None,
+                     region: str | None) -> WebIdentitySpec:
+    token_file = environ[TOKEN_FILE_VARIABLE].strip()
+    role_text = environ.get(ROLE_ARN_VARIABLE, "").strip()
+    if not role_text:
+        raise UsageError(f"{TOKEN_FILE_VARIABLE} is set but {ROLE_ARN_VARIABLE} is not; set "
+                         f"{ROLE_ARN_VARIABLE} to the role to assume with the token, or unset "
+                         f"{TOKEN_FILE_VARIABLE}")
+    return _spec(token_file, TOKEN_FILE_VARIABLE, role_text, ROLE_ARN_VARIABLE, duration,
+                 region, environ, from_environment=True)
+
+
+def option_spec(token_file: str | None, role_arn: str | None, duration: int | None,
+                region: str | None, environ: Mapping[str, str]) -> WebIdentitySpec:
+    if token_file is None or role_arn is None:
+        raise UsageError("--web-identity-token-file and --web-identity-role-arn go together; "
+                         "give both, e.g. --web-identity-token-file /run/token "
+                         f"--web-identity-role-arn {arns.ROLE_ARN_EXAMPLE}")
+    if not token_file.strip():
+        raise UsageError("--web-identity-token-file needs a file, e.g. "
+                         "--web-identity-token-file /var/run/secrets/token")
+    return _spec(token_file.strip(), "--web-identity-token-file", role_arn.strip(),
+                 "--web-identity-role-arn", duration, region, environ, from_environment=False)
+
+
+def _spec(token_file: str, file_source: str, role_text: str, role_source: str,
+          duration: int | None, region: str | None, environ: Mapping[str, str],
+          from_environment: bool) -> WebIdentitySpec:
+    try:
+        role_arn = str(arns.parse_role_arn(role_text))
+    except UsageError as exc:
+        raise UsageError(f"{role_source}: {exc.message}") from None
+    session_name = environ.get(SESSION_NAME_VARIABLE, "").strip() or None
+    if session_name is not None:
+        try:
+            arns.validate_session_name(session_name)
+        except UsageError as exc:
+            raise UsageError(f"{SESSION_NAME_VARIABLE}: {exc.message}") from None
+    text = read_limited(token_file, file_source, _MAX_FILE_BYTES, "a web identity token")
+    return WebIdentitySpec(
+        token=_checked_token(text, f"{file_source} {token_file}"),
+        role_arn=role_arn,
+        token_file=token_file,
+        session_name=session_name,
+        duration=duration,
+        from_environment=from_environment,
+        region=region,
+    )
+
+
+def _checked_token(text: str, where: str) -> str:
+    token = text.strip()
+    if not token:
+        raise UsageError(f"{where} is empty; it should hold the OIDC token (a JWT) issued to "
+                         "this workload")
+    if not MIN_TOKEN_CHARS <= len(token) <= MAX_TOKEN_CHARS:
+        raise UsageError(f"{where} holds {len(token)} characters; a web identity token has "
+                         f"{MIN_TOKEN_CHARS}-{MAX_TOKEN_CHARS}")
+    if not all(ch.isascii() and ch.isprintable() and not ch.isspace() for ch in token):
+        raise UsageError(f"{where} does not hold a single token (it has spaces, line breaks "
+                         "or non-ASCII characters inside); it should hold only the OIDC token")
+    return token
+
+
+def default_session_name(token: str, now: datetime) -> str:
+    """The token's subject, made a valid session name (e.g. system-serviceaccount-ns-app, or
+    repo-org-app-ref-refs-heads-main), so CloudTrail shows which workload it was; for an opaque
+    token aws-login-<epoch seconds>, as botocore does with botocore-session-<...>."""
+    subject = _jwt_subject(token)
+    if subject:
+        return arns.sanitize_session_name(subject)
+    return f"aws-login-{int(now.timestamp())}"
+
+
+def _jwt_subject(token: str) -> str | None:
+    """The unverified `sub` claim of a JWT (AWS verifies the token; this only names it)."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, UnicodeDecodeError):  # binascii.Error is a ValueError
+        return None
+    subject = payload.get("sub") if isinstance(payload, dict) else None
+    return subject if isinstance(subject, str) and subject.strip() else None
+
+
+def from_web_identity(spec: WebIdentitySpec, ctx: Context) -> Credentials:
+    region = sts_region(spec.region, spec.role_arn, "web identity role", ctx)
+    name = spec.session_name or default_session_name(spec.token, ctx.now())
+    ctx.log.add_secret(spec.token)
+    params: dict[str, object] = {"RoleArn": spec.role_arn, "RoleSessionName": name,
+                                 "WebIdentityToken": spec.token}
+    if spec.duration is not None:
+        params["DurationSeconds"] = spec.duration
+    lifetime = f"{spec.duration} s" if spec.duration is not None else "AWS's default time"
+    ctx.log(f"AssumeRoleWithWebIdentity {spec.role_arn} as session {name!r} for {lifetime} "
+            f"in {region}")
+    try:
+        creds, arn = ctx.clients.sts_unsigned(region).assume_role_with_web_identity(**params)
+    except AwsCallError as exc:
+        raise _explain(exc, spec) from None
+    ctx.log(f"web identity start: now {arn}")
+    return creds
+
+
+def _explain(exc: AwsCallError, spec: WebIdentitySpec) -> OperationError:
+    error = exc.within(f"AssumeRoleWithWebIdentity ({spec.role_arn})")
+    if exc.code == "ExpiredTokenException":
+        error.message += (f" (the token in {spec.token_file} has expired; get a fresh one: "
+                          "EKS and CI systems rewrite the file before it expires)")
+    elif exc.code == "InvalidIdentityToken":
+        error.message += (" (check that the token's issuer is registered as an IAM OIDC "
+                          "identity provider in the role's account)")
+    elif exc.code == "AccessDenied":
+        error.message += (" (check that the role's trust policy allows "
+                          "sts:AssumeRoleWithWebIdentity for this token's issuer, audience "
+                          "and subject)")
+    elif exc.code == "ValidationError" and "DurationSeconds" in exc.detail:
+        error.message += (f" (the role allows less than {spec.duration} s; lower --duration "
+                          "or raise the role's maximum session duration)")
+    return error
