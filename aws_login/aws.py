@@ -37,13 +37,17 @@ class AwsClients:
             self._sessions[profile] = botocore.session.Session(profile=profile)
         return self._sessions[profile]
 
-    def client(self, service: str, region: str, credentials: Credentials | None) -> Any:
+    def client(self, service: str, region: str, credentials: Credentials | None, *,
+               retries: int = MAX_ATTEMPTS, pool_size: int | None = None) -> Any:
+        """`retries=0` leaves retrying to the caller (dumpconfig paces throttling itself);
+        `pool_size` fits the connection pool to a caller that runs that many calls at once."""
         from botocore.config import Config
 
         config = Config(
             connect_timeout=CONNECT_TIMEOUT,
             read_timeout=READ_TIMEOUT,
-            retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+            retries={"max_attempts": retries, "mode": "standard"},
+            **({} if pool_size is None else {"max_pool_connections": pool_size}),
         )
         kwargs: dict[str, Any] = {"region_name": region, "config": config}
         if credentials is None:

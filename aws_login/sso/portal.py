@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -9,6 +10,18 @@ from aws_login.aws import translate_errors
 from aws_login.errors import AwsCallError, OperationError
 from aws_login.log import DebugLog
 from aws_login.model import CredentialKind, Credentials
+
+# The largest page the portal serves: fewer round trips than its default.
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account in ListAccounts (the name is free text: any character, not unique)."""
+
+    account_id: str
+    name: str
+    email: str
 
 
 class PortalApi:
@@ -36,6 +49,32 @@ class PortalApi:
             kind=CredentialKind.ROLE,
             source=f"SSO {account_id}/{role_name}",
         )
+
+    def list_accounts(self, access_token: str, next_token: str | None = None,
+                      max_results: int = PAGE_SIZE) -> tuple[list[Account], str | None]:
+        """One page of the accounts the token can reach, and the next page's token."""
+        params: dict[str, Any] = {"accessToken": access_token, "maxResults": max_results}
+        if next_token:
+            params["nextToken"] = next_token
+        with translate_errors("SSO ListAccounts"):
+            reply = self._client.list_accounts(**params)
+        accounts = [Account(item["accountId"], item.get("accountName", ""),
+                            item.get("emailAddress", ""))
+                    for item in reply.get("accountList", [])]
+        return accounts, reply.get("nextToken") or None
+
+    def list_account_roles(self, access_token: str, account_id: str,
+                           next_token: str | None = None, max_results: int = PAGE_SIZE
+                           ) -> tuple[list[str], str | None]:
+        """One page of the role names the token may use in an account, and the next token."""
+        params: dict[str, Any] = {"accessToken": access_token, "accountId": account_id,
+                                  "maxResults": max_results}
+        if next_token:
+            params["nextToken"] = next_token
+        with translate_errors(f"SSO ListAccountRoles ({account_id})"):
+            reply = self._client.list_account_roles(**params)
+        return ([item["roleName"] for item in reply.get("roleList", [])],
+                reply.get("nextToken") or None)
 
 
 def explain(exc: AwsCallError, step: str, account_id: str, role_name: str) -> OperationError:

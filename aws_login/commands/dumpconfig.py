@@ -1,0 +1,250 @@
+"""dumpconfig: ~/.aws/config profiles for every account and role an SSO sign-in reaches."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import stat
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import TextIO
+
+from aws_login import arns, configgen
+from aws_login.context import Context
+from aws_login.errors import AwsCallError, OperationError, UsageError
+from aws_login.sso_options import add_token_arguments, build_token_spec, token_source
+
+NAME = "dumpconfig"
+SUMMARY = "write ~/.aws/config profiles for every account and role your SSO sign-in reaches"
+EXAMPLES = """\
+examples:
+  aws-login dumpconfig --start-url https://d-1234567890.awsapps.com/start \\
+      --sso-region us-east-1 --sso-session-name my-sso > sso-profiles.txt
+  aws-login dumpconfig --use-cache --region eu-west-1 --output ~/.aws/config --dry-run
+  aws-login dumpconfig --use-cache --output ~/.aws/config
+  aws-login dumpconfig --use-cache --profile-template '{session_name}-{account_id}-{role_name}'
+  aws-login dumpconfig --use-cache --credential-process   # for SDKs without SSO support
+"""
+MAX_CONCURRENCY = 64
+FILE_MODE = 0o600  # a new config file; an existing one keeps its mode
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_token_arguments(parser)
+    out = parser.add_argument_group("generated config")
+    out.add_argument(
+        "--sso-session-name", metavar="NAME",
+        help="name of the [sso-session NAME] section the profiles use, e.g. "
+             "--sso-session-name my-sso (default: the portal's subdomain, e.g. d-1234567890)")
+    out.add_argument(
+        "--region", metavar="REGION",
+        help="write `region = REGION` in every profile, e.g. --region eu-west-1 (default: "
+             "a commented-out hint with the SSO region)")
+    out.add_argument(
+        "--profile-template", metavar="TEMPLATE", default=configgen.DEFAULT_TEMPLATE,
+        help="profile name pattern from {account_id} {account_name} {role_name} "
+             "{session_name}, e.g. --profile-template '{account_id}-{role_name}' (default: "
+             f"{configgen.DEFAULT_TEMPLATE.replace('%', '%%')}); names are made safe and "
+             "unique (the account id is added to duplicates)")
+    out.add_argument(
+        "--credential-process", action="store_true",
+        help="profiles run `aws-login dumpcreds --credential-helper --use-cache ...` instead "
+             "of using sso_* keys, for SDKs that predate sso_session")
+    out.add_argument(
+        "--output", metavar="FILE",
+        help="merge into FILE instead of printing: replaces only the block aws-login wrote "
+             "before, keeps the rest byte for byte, saves FILE.bak, e.g. --output ~/.aws/config")
+    out.add_argument(
+        "--dry-run", action="store_true",
+        help="with --output: print the unified diff of what would change, write nothing")
+    out.add_argument(
+        "--max-concurrency", metavar="N", type=int, default=32,
+        help="at most N portal calls at once (default 32; fewer are used while the portal "
+             "throttles), e.g. --max-concurrency 4")
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    # Everything the user typed is checked before any network call (exit 2).
+    source = token_source(args)
+    if source is None:
+        raise UsageError("dumpconfig needs an SSO token: add --start-url URL to sign in, or "
+                         "--use-cache, --accesstoken-cache file://PATH or --sso-access-token")
+    spec = build_token_spec(args, source)
+    if args.sso_session_name is not None:
+        configgen.validate_session_name(args.sso_session_name)
+    region = arns.validate_region(args.region) if args.region else None
+    template = configgen.validate_template(args.profile_template)
+    if args.dry_run and not args.output:
+        raise UsageError("--dry-run shows the change to a file; add --output FILE")
+    if not 1 <= args.max_concurrency <= MAX_CONCURRENCY:
+        raise UsageError(f"--max-concurrency must be 1 to {MAX_CONCURRENCY}, e.g. 8")
+    path = Path(args.output).expanduser() if args.output else None
+    previous = _read(path) if path else None
+
+    from aws_login.sso.login import get_token
+
+    token = get_token(spec, ctx)
+    sso_region = spec.region or token.region
+    start_url = spec.start_url or token.start_url or None
+    session_name = args.sso_session_name or configgen.default_session_name(start_url)
+    existing = configgen.locate(previous or "", session_name, str(path)) if path else None
+    accesses = _discover(ctx, token.access_token, sso_region, args.max_concurrency)
+
+    config = configgen.ConfigSpec(session_name, sso_region, start_url, region,
+                                  args.credential_process)
+    profiles = configgen.assign_names(accesses, template, session_name)
+    if path is None or existing is None:
+        ctx.stdout.write(configgen.render(config, profiles))
+        return 0
+    return _merge_into(path, previous, existing, config, profiles, args.dry_run, ctx)
+
+
+def _discover(ctx: Context, access_token: str, sso_region: str,
+              max_concurrency: int) -> list[configgen.Access]:
+    from aws_login.sso import discovery
+    from aws_login.sso.portal import PortalApi
+
+    # No botocore retries: the discovery's own limiter must see every 429.
+    client = ctx.clients.client("sso", sso_region, None, retries=0,
+                                pool_size=max_concurrency)
+    stats = discovery.CallStats()
+    progress = _Progress(ctx.stderr) if ctx.stderr_is_terminal() else None
+    started = time.monotonic()
+    try:
+        found = discovery.discover(PortalApi(client, ctx.log), access_token,
+                                   max_concurrency=max_concurrency, sleep=ctx.sleep,
+                                   progress=progress, stats=stats)
+    except AwsCallError as exc:
+        raise discovery.explain(exc) from None
+    finally:
+        if progress:
+            progress.close()
+    ctx.log(f"discovery: {len(found)} accounts, {stats.calls} portal calls, {stats.throttled} "
+            f"throttled, {time.monotonic() - started:.2f} s")
+    if stats.throttled:
+        ctx.warn(f"the portal throttled {stats.throttled} of {stats.calls} calls; "
+                 "all were retried")
+    return [configgen.Access(item.account.account_id, item.account.name, role)
+            for item in found for role in item.roles]
+
+
+def _merge_into(path: Path, previous: str | None, existing: configgen.Existing,
+                config: configgen.ConfigSpec, profiles: list[configgen.Profile],
+                dry_run: bool, ctx: Context) -> int:
+    taken, sessions = configgen.defined_sections(existing.outside)
+    # A second section of the same name would make botocore refuse the whole file.
+    kept = [p for p in profiles if p.name not in taken]
+    skipped = [p for p in profiles if p.name in taken]
+    for profile in skipped:
+        ctx.warn(f"skipped profile {profile.name} ({profile.access.account_id} "
+                 f"{profile.access.role_name}): {path} already defines it outside the "
+                 "generated block")
+    session_elsewhere = not config.credential_process and config.session_name in sessions
+    if session_elsewhere:
+        ctx.warn(f"[sso-session {config.session_name}] is already defined in {path} outside "
+                 "the generated block; the generated profiles use that one")
+    block = configgen.render(config, kept, skipped=skipped,
+                             session_defined_elsewhere=session_elsewhere)
+    new = configgen.merge(existing, block)
+    old_names, _ = configgen.defined_sections(existing.block)
+    new_names = {p.name for p in kept}
+    summary = (f"{len(kept)} profiles ({len(new_names - old_names)} added, "
+               f"{len(old_names - new_names)} removed)")
+    if dry_run:
+        diff = configgen.unified_diff(previous or "", new, str(path))
+        ctx.stdout.write(diff.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+        ctx.warn(f"dry run: {summary}; nothing written" if diff
+                 else f"dry run: {path} is up to date; nothing to write")
+        return 0
+    if new == (previous or "") and previous is not None:
+        ctx.warn(f"{path} is up to date ({len(kept)} profiles)")
+        return 0
+    backup = _write(path, new, previous)
+    ctx.warn(f"wrote {path}: {summary}"
+             + (f"; the previous version is in {backup}" if backup else ""))
+    return 0
+
+
+# --------------------------------------------------------------------- the file
+
+
+def _read(path: Path) -> str | None:
+    """The file's text (bytes that are not UTF-8 survive as they are), None if absent."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise UsageError(f"--output {path} is a folder; give a file, e.g. ~/.aws/config") from None
+    except OSError as exc:
+        raise UsageError(f"--output: cannot read {path}: {exc.strerror or exc}") from None
+    return data.decode("utf-8", "surrogateescape")
+
+
+def _write(path: Path, text: str, previous: str | None) -> Path | None:
+    """Replace the file atomically, keeping its mode; the old content goes to FILE.bak.
+    A symlinked config (dotfiles) is written through, so the link survives."""
+    target = Path(os.path.realpath(path))
+    try:
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        mode = stat.S_IMODE(target.stat().st_mode) if previous is not None else FILE_MODE
+    except OSError as exc:
+        raise OperationError(f"cannot write {path}: {exc.strerror or exc}") from None
+    backup = None
+    if previous is not None:
+        backup = path.with_name(path.name + ".bak")
+        _atomic_write(backup, previous, mode)
+        if _read(target) != previous:  # another program wrote it while we were discovering
+            raise OperationError(f"{path} changed while dumpconfig ran; nothing was written, "
+                                 "rerun to merge into the new content")
+    _atomic_write(target, text, mode)
+    return backup
+
+
+def _atomic_write(path: Path, text: str, mode: int) -> None:
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if os.name == "posix":
+                os.fchmod(handle.fileno(), mode)
+            handle.write(text.encode("utf-8", "surrogateescape"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise OperationError(f"cannot write {path}: {exc.strerror or exc}; the file was "
+                                 "left as it was") from None
+        raise
+
+
+class _Progress:
+    """`accounts done / total` on one terminal line, redrawn at most 10 times a second."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._last = 0.0
+        self._width = 0
+        self._lock = threading.Lock()  # called from the discovery's worker threads
+
+    def __call__(self, done: int, found: int, complete: bool) -> None:
+        with self._lock:
+            now = time.monotonic()
+            if now - self._last < 0.1 and done < found:
+                return
+            self._last = now
+            text = (f"aws-login: listing roles: {done}/{found}{'' if complete else '+'} "
+                    "accounts")
+            self._width = max(self._width, len(text))
+            self._stream.write("\r" + text.ljust(self._width))
+            self._stream.flush()
+
+    def close(self) -> None:
+        if self._width:
+            self._stream.write("\r" + " " * self._width + "\r")
+            self._stream.flush()
