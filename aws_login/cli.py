@@ -11,11 +11,20 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from aws_login import __version__
-from aws_login.commands import dumpconfig, dumpcreds, getcallerid, importcache, runas
+from aws_login.commands import (
+    clearcache,
+    console,
+    dumpconfig,
+    dumpcreds,
+    getcallerid,
+    importcache,
+    runas,
+)
 from aws_login.context import Context
 from aws_login.errors import EXIT_INTERRUPTED, AwsLoginError, UsageError
 
-COMMANDS: tuple[ModuleType, ...] = (dumpcreds, getcallerid, runas, dumpconfig, importcache)
+COMMANDS: tuple[ModuleType, ...] = (
+    dumpcreds, getcallerid, runas, console, dumpconfig, importcache, clearcache)
 
 DESCRIPTION = """\
 Get the AWS identity you need: start from environment keys, a profile, instance
