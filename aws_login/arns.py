@@ -18,15 +18,15 @@ PARTITION_DEFAULT_REGION = {
     "aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1",
 }
 
-_ACCOUNT_RE = re.compile(r"\d{12}")
+_ACCOUNT_RE = re.compile(r"[0-9]{12}")
 _ROLE_NAME_RE = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
-_ROLE_PATH_RE = re.compile(r"/([\x21-\x7e]*/)?")
+_ROLE_PATH_RE = re.compile(r"/([\x21-\x7e]+/)?")
 _SESSION_NAME_RE = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
 _FEDERATION_NAME_RE = re.compile(r"[\w+=,.@-]{2,32}", re.ASCII)
 _EXTERNAL_ID_RE = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
 _MFA_SERIAL_RE = re.compile(r"[\w+=/:,.@-]{9,256}", re.ASCII)
-_MFA_TOKEN_RE = re.compile(r"\d{6}")
-_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+_MFA_TOKEN_RE = re.compile(r"[0-9]{6}")
+_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 
 ROLE_ARN_EXAMPLE = "arn:aws:iam::123456789012:role/Admin"
 
@@ -70,8 +70,11 @@ def parse_role_arn(text: str) -> RoleArn:
 
 
 def split_role_list(text: str) -> list[str]:
-    """Split "ARN, ARN ARN" (commas and/or white space) into ARNs."""
-    return [item for item in re.split(r"[\s,]+", text) if item]
+    """Split "ARN, ARN ARN" (commas and/or white space) into ARNs.
+
+    A comma is legal inside a role name (role/a,b), so only a comma that ends an ARN
+    separates: one followed by white space, another comma, the next "arn:" or the end."""
+    return [item for item in re.split(r"\s+|,(?=\s|,|arn:|$)", text) if item]
 
 
 def validate_account_id(text: str, what: str = "account id") -> str:

@@ -28,6 +28,11 @@ class AwsClients:
     def __init__(self, log: DebugLog) -> None:
         self.log = log
         self._sessions: dict[str | None, Any] = {}
+        self._client_profile: str | None = None
+
+    def use_profile(self, profile: str | None) -> None:
+        """Create clients with this profile's settings (--profile) instead of AWS_PROFILE's."""
+        self._client_profile = profile
 
     def session(self, profile: str | None = None) -> Any:
         """A botocore session for `profile` (None: the default chain, honouring AWS_PROFILE)."""
@@ -60,7 +65,7 @@ class AwsClients:
                 aws_secret_access_key=credentials.secret_access_key,
                 aws_session_token=credentials.session_token,
             )
-        client = self.session(None).create_client(service, **kwargs)
+        client = self.session(self._client_profile).create_client(service, **kwargs)
         self.log(f"{service} endpoint {client.meta.endpoint_url} (region {region})")
         return client
 

@@ -27,6 +27,7 @@ from aws_login.limits import (
 from aws_login.model import (
     Acquired,
     ChainStep,
+    CredentialKind,
     Credentials,
     MfaInput,
     Plan,
@@ -120,9 +121,9 @@ def assume_chain(start: Credentials, hops: tuple[ChainStep, ...], mfa: MfaInput 
         try:
             creds, arn = sts_for(creds, region).assume_role(**params)
         except AwsCallError as exc:
-            raise _explain_hop_failure(exc, step, hop, creds) from None
+            raise _explain_hop_failure(exc, step, hop, creds, index) from None
         ctx.log(f"{step}: now {arn}")
-        creds = _with_source(creds, f"hop {index}/{len(hops)}")
+        creds = _with_source(creds, f"role {hop.role_arn} (hop {index}/{len(hops)})")
     return creds
 
 
@@ -156,14 +157,24 @@ def _session_step(creds: Credentials, step: SessionStep, mfa: MfaInput | None,
 
 
 def _explain_hop_failure(exc: AwsCallError, step: str, hop: ChainStep,
-                         signer: Credentials) -> Exception:
+                         signer: Credentials, index: int) -> Exception:
     error = exc.within(step)
+    # Only a hop signed by a role session is chained; AssumeRole signed by an IAM user or
+    # its GetSessionToken/GetFederationToken session is capped by the role's own maximum.
+    not_chained = index == 1 and signer.kind in (
+        CredentialKind.LONG_TERM, CredentialKind.SESSION, CredentialKind.FEDERATED)
     if exc.code == "ValidationError" and "DurationSeconds" in exc.detail:
-        error.message += (f" (a chained role session lasts at most {CHAINED_HOP_MAX_SECONDS} s; "
-                          "lower --duration, or raise the role's maximum session duration)")
+        if not_chained:
+            error.message += (" (lower --duration, or raise the role's maximum session "
+                              "duration)")
+        else:
+            error.message += (f" (a chained role session lasts at most "
+                              f"{CHAINED_HOP_MAX_SECONDS} s; lower --duration, or raise the "
+                              "role's maximum session duration)")
     elif exc.code == "AccessDenied":
+        signed_by = signer.source if index > 1 else f"the starting credentials ({signer.source})"
         error.message += (f" (check that {parse_role_arn(hop.role_arn).name}'s trust policy "
-                          f"allows {signer.source})")
+                          f"allows {signed_by})")
     return error
 
 
@@ -189,8 +200,22 @@ def configured_region(profile: str | None, ctx: Context) -> str | None:
     """The region from the environment, else from the profile (or AWS_PROFILE / default)."""
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         if ctx.environ.get(name):
-            return ctx.environ[name]
-    return profile_region(profile, ctx)
+            return _checked_region(ctx.environ[name], name)
+    region = profile_region(profile, ctx)
+    if region is None:
+        return None
+    name = profile or ctx.environ.get("AWS_PROFILE") or "default"
+    return _checked_region(region, f"region setting of profile {name!r}")
+
+
+def _checked_region(region: str, where: str) -> str:
+    """botocore crashes on a malformed region, so say where the bad one came from."""
+    from aws_login.arns import validate_region
+
+    try:
+        return validate_region(region)
+    except UsageError as exc:
+        raise UsageError(f"{where}: {exc.message}") from None
 
 
 def _with_source(creds: Credentials, source: str) -> Credentials:

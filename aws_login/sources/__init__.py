@@ -18,6 +18,15 @@ from aws_login.sources import env
 
 def resolve_start(start: StartSpec, ctx: Context) -> Credentials:
     # Imported here: each source pulls in what only it needs (botocore, http.server, ...).
+    from aws_login.sources import profile
+
+    if start.profile is not None:
+        # Clients then follow the chosen profile's settings, whatever AWS_PROFILE says.
+        ctx.clients.use_profile(start.profile)
+    else:
+        # botocore reads AWS_PROFILE for every client it creates, even when the credentials
+        # come from elsewhere: a stale name must be a usage error, not a crash.
+        profile.check_env_profile(ctx)
     if start.sso is not None:
         from aws_login.sources import sso
 
@@ -36,8 +45,6 @@ def resolve_start(start: StartSpec, ctx: Context) -> Credentials:
                   if start.web_identity.from_environment else "--web-identity-token-file")
         ctx.log(f"starting source: web identity role {start.web_identity.role_arn} ({origin})")
         return web_identity.from_web_identity(start.web_identity, ctx)
-    from aws_login.sources import profile
-
     if start.profile is not None:
         ctx.log(f"starting source: profile {start.profile!r} (--profile)")
         return profile.from_profile(start.profile, ctx)

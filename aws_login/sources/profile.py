@@ -33,9 +33,7 @@ def from_profile(name: str, ctx: Context) -> Credentials:
 
 def from_default_chain(ctx: Context) -> Credentials:
     session = ctx.clients.session(None)
-    env_profile = ctx.environ.get("AWS_PROFILE") or ctx.environ.get("AWS_DEFAULT_PROFILE")
-    if env_profile:
-        check_profile_exists(env_profile, session, ctx, via="AWS_PROFILE")
+    check_env_profile(ctx)
     creds = _load(session, "the default credential chain")
     if creds is None:
         raise NoCredentialsError(
@@ -53,6 +51,15 @@ def profile_region(profile: str | None, ctx: Context) -> str | None:
 
 def profile_names(ctx: Context) -> list[str]:
     return sorted(ctx.clients.session(None).available_profiles)
+
+
+def check_env_profile(ctx: Context) -> None:
+    """AWS_PROFILE and the legacy AWS_DEFAULT_PROFILE (which botocore prefers), when set,
+    must name a profile."""
+    for variable in ("AWS_DEFAULT_PROFILE", "AWS_PROFILE"):
+        name = ctx.environ.get(variable)
+        if name:
+            check_profile_exists(name, ctx.clients.session(None), ctx, via=variable)
 
 
 def check_profile_exists(name: str, session: Any, ctx: Context, via: str = "--profile") -> None:
