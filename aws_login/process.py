@@ -48,6 +48,11 @@ def run_child(command: str | Sequence[str], env: Mapping[str, str]) -> int:
                                   "(is it executable?)")
         error.exit_code = 126
         raise error from None
+    except OSError as exc:  # e.g. ENOEXEC: an executable file without a #! line
+        error = ChildProgramError(f"cannot run {_name(command)!r}: {exc.strerror or exc} "
+                                  "(a script needs a #! line, or use --command)")
+        error.exit_code = 126
+        raise error from None
 
     def forward(signum: int, _frame: FrameType | None) -> None:
         child.send_signal(signum)
