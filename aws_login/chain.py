@@ -192,6 +192,9 @@ def _with_mfa_code(mfa: MfaInput | None, ctx: Context) -> MfaInput | None:
         return mfa
     from aws_login.arns import validate_mfa_token
 
+    if not ctx.stdin_is_terminal():
+        raise UsageError("--mfa-serial needs an MFA code and standard input is not a terminal; "
+                         "pass --mfa-token CODE")
     code = ctx.prompt_secret(f"MFA code for {mfa.serial}: ")
     return MfaInput(mfa.serial, validate_mfa_token(code))
 

@@ -64,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
     ctx = ctx or Context.from_process()
     args_list = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args_list
+    # Words after "--" belong to runas's program, not to aws-login.
+    own_words = args_list[:args_list.index("--")] if "--" in args_list else args_list
+    debug = "--debug" in own_words
     try:
         parser = build_parser()
         if "_ARGCOMPLETE" in ctx.environ:

@@ -165,7 +165,7 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
         region=region,
         session_step=session_step,
         hops=tuple(hops),
-        mfa=_mfa(args, ctx, needs_sts=bool(hops or session_step)),
+        mfa=_mfa(args, needs_sts=bool(hops or session_step)),
         partition=partition,
         use_cache=args.use_cache,
     )
@@ -316,7 +316,7 @@ def _federation_policy(value: str) -> str:
     return packed
 
 
-def _mfa(args: argparse.Namespace, ctx: Context, needs_sts: bool) -> MfaInput | None:
+def _mfa(args: argparse.Namespace, needs_sts: bool) -> MfaInput | None:
     if args.mfa_serial is None:
         if args.mfa_token is not None:
             raise UsageError("--mfa-token needs --mfa-serial (the MFA device ARN)")
@@ -327,9 +327,7 @@ def _mfa(args: argparse.Namespace, ctx: Context, needs_sts: bool) -> MfaInput | 
     serial = arns.validate_mfa_serial(args.mfa_serial)
     if args.mfa_token is not None:
         return MfaInput(serial, arns.validate_mfa_token(args.mfa_token))
-    if not ctx.stdin_is_terminal():
-        raise UsageError("--mfa-serial needs an MFA code and standard input is not a terminal; "
-                         "pass --mfa-token CODE")
+    # No code: asked for on the terminal, but only when the session cache cannot serve.
     return MfaInput(serial, None)
 
 

@@ -122,7 +122,7 @@ def _serialize(acquired: Acquired) -> str:
 
 def _parse(text: str) -> Acquired:
     data = json.loads(text)
-    if data.get("Version") != FORMAT_VERSION:
+    if not isinstance(data, dict) or data.get("Version") != FORMAT_VERSION:
         raise ValueError("unknown version")
     for name in ("AccessKeyId", "SecretAccessKey"):
         if not isinstance(data[name], str) or not data[name]:

@@ -131,7 +131,8 @@ def test_expired_and_not_refreshable_says_how_to_sign_in(sso_env: Path,
     assert result.code == 1
     assert result.err == (
         f"aws-login: error: the cached sign-in for {START_URL} has expired and cannot be "
-        f"refreshed; sign in again: aws-login getcallerid --use-cache --start-url {START_URL}\n")
+        "refreshed; sign in from a terminal: aws-login getcallerid --use-cache --start-url "
+        f"{START_URL}\n")
     assert fake_sso.calls["CreateToken"] == 0
 
 
@@ -144,8 +145,12 @@ def test_expired_cache_with_start_url_but_no_terminal_does_not_start_a_device_si
     result = run_cli(["dumpcreds", "--credential-helper", "--use-cache", "--start-url",
                       START_URL, *ROLE])
     assert result.code == 1
-    assert "has expired and cannot be refreshed; sign in again" in result.err
+    assert "has expired and cannot be refreshed (no terminal here to sign in from)" in result.err
     assert fake_sso.calls["StartDeviceAuthorization"] == 0
+    empty = run_cli(["getcallerid", "--use-cache", "--start-url", "https://d-999.awsapps.com/x",
+                     *ROLE])
+    assert empty.code == 1
+    assert "https://d-999.awsapps.com/x does not exist yet (no terminal here" in empty.err
 
 
 def test_corrupt_cache_file_is_reported_and_replaced(sso_env: Path, fake_sso: FakeSso) -> None:

@@ -134,9 +134,12 @@ def _from_internal_cache(spec: SsoSpec, ctx: Context) -> SsoToken:
                 ctx.log("SSO token refreshed and stored")
                 return fresh
         if spec.start_url is None or not _can_interact(ctx):
+            state = ("has expired and cannot be refreshed" if token is not None
+                     else "does not exist yet")
+            why = "" if spec.start_url is None else " (no terminal here to sign in from)"
             raise OperationError(
-                f"the cached sign-in for {start_url} has expired and cannot be refreshed; "
-                f"sign in again: aws-login getcallerid --use-cache --start-url {start_url}"
+                f"the cached sign-in for {start_url} {state}{why}; sign in from a terminal: "
+                f"aws-login getcallerid --use-cache --start-url {start_url}"
                 + ("" if spec.region is None else f" --sso-region {spec.region}"))
         fresh = sign_in(spec, ctx, cache, token.region if token else None)
         cache.store_token(fresh)
