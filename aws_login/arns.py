@@ -8,9 +8,9 @@ says what a valid value looks like.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from aws_login.errors import UsageError
+from aws_login.record import record
 
 PARTITIONS = ("aws", "aws-us-gov", "aws-cn")
 # The region STS is called in when nothing else says which.
@@ -31,7 +31,7 @@ _REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 ROLE_ARN_EXAMPLE = "arn:aws:iam::123456789012:role/Admin"
 
 
-@dataclass(frozen=True)
+@record
 class RoleArn:
     partition: str
     account: str

@@ -34,6 +34,7 @@ from aws_login.model import (
     SessionStep,
     SessionStepKind,
 )
+from aws_login.record import replace
 from aws_login.sources import resolve_start
 from aws_login.sources.profile import profile_region
 
@@ -222,6 +223,4 @@ def _checked_region(region: str, where: str) -> str:
 
 
 def _with_source(creds: Credentials, source: str) -> Credentials:
-    from dataclasses import replace
-
     return replace(creds, source=source)

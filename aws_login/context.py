@@ -10,7 +10,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -40,21 +39,22 @@ def _browser_available(environ: Mapping[str, str]) -> bool:
     return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
 
 
-@dataclass
 class Context:
-    environ: Mapping[str, str]
-    stdout: TextIO
-    stderr: TextIO
-    stdin: TextIO
-    now: Callable[[], datetime] = _utc_now
-    sleep: Callable[[float], None] = time.sleep
-    open_url: Callable[[str], bool] = _open_url
-    signin_timeout: float = 300.0  # how long a browser sign-in may take
-    log: DebugLog = field(init=False)
-    _clients: AwsClients | None = field(default=None, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.log = DebugLog(self.stderr)
+    def __init__(self, environ: Mapping[str, str], stdout: TextIO, stderr: TextIO,
+                 stdin: TextIO, *, now: Callable[[], datetime] = _utc_now,
+                 sleep: Callable[[float], None] = time.sleep,
+                 open_url: Callable[[str], bool] = _open_url,
+                 signin_timeout: float = 300.0) -> None:
+        self.environ = environ
+        self.stdout = stdout
+        self.stderr = stderr
+        self.stdin = stdin
+        self.now = now
+        self.sleep = sleep
+        self.open_url = open_url
+        self.signin_timeout = signin_timeout  # how long a browser sign-in may take
+        self.log = DebugLog(stderr)
+        self._clients: AwsClients | None = None
 
     @classmethod
     def from_process(cls) -> Context:

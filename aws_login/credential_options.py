@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from aws_login import arns, sso_options
+from aws_login import arns, completion, sso_options
 from aws_login.context import Context
 from aws_login.errors import UsageError
 from aws_login.limits import (
@@ -40,12 +40,13 @@ _START_CALL = {"SAML": "AssumeRoleWithSAML", "web identity": "AssumeRoleWithWebI
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     start = parser.add_argument_group("starting credentials")
-    start.add_argument(
+    profile = start.add_argument(
         "--profile", metavar="NAME",
         help="start from this AWS profile (any kind botocore understands), e.g. --profile dev; "
              "default: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else "
              "AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, else AWS_PROFILE, else the "
              "default profile, container or EC2 instance credentials")
+    completion.attach(profile, completion.profiles)
     start.add_argument(
         "--region", metavar="REGION",
         help="region for STS calls and the result, e.g. --region eu-west-1; default: "
@@ -77,11 +78,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              "file://readonly.json (default: allow everything the IAM user may do)")
 
     chain = parser.add_argument_group("role chain")
-    chain.add_argument(
+    roles = chain.add_argument(
         "--assume-roles", metavar="ARNS",
         help="assume these roles in order, each hop signed by the previous one; separate with "
              "commas and/or spaces, e.g. --assume-roles \"arn:aws:iam::111111111111:role/A, "
              "arn:aws:iam::222222222222:role/B\"")
+    completion.attach(roles, completion.role_arn_list)
     chain.add_argument(
         "--role-session-name", metavar="NAME",
         help="session name for every hop, e.g. --role-session-name alice (default: derived "
@@ -94,11 +96,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--external-id", metavar="ID",
         help="external id for the first hop, e.g. --external-id 7f3e1c (as required by a "
              "third party's trust policy)")
-    chain.add_argument(
+    mfa_serial = chain.add_argument(
         "--mfa-serial", metavar="ARN",
         help="MFA device for the first STS call, e.g. --mfa-serial "
              "arn:aws:iam::123456789012:mfa/alice; the code is asked for on the terminal "
              "unless --mfa-token is given")
+    completion.attach(mfa_serial, completion.mfa_serials)
     chain.add_argument(
         "--mfa-token", metavar="CODE",
         help="the current 6-digit MFA code, e.g. --mfa-token 123456")
@@ -179,11 +182,12 @@ def _add_federated_arguments(parser: argparse.ArgumentParser) -> None:
              "https://signin.aws.amazon.com/saml, saved in a file or given on standard input "
              "(-), e.g. --saml-assertion ~/saml.txt; SessionDuration in it sets the lifetime "
              "unless --duration does")
-    saml.add_argument(
+    saml_role = saml.add_argument(
         "--saml-role-arn", metavar="ARN",
         help="the role to take when the assertion grants several, e.g. --saml-role-arn "
              "arn:aws:iam::123456789012:role/Admin (default: the only one; on a terminal, "
              "asked)")
+    completion.attach(saml_role, completion.role_arn)
     web = parser.add_argument_group(
         "web identity (OIDC token: EKS, GitHub Actions, GitLab CI, ...)")
     web.add_argument(
@@ -192,10 +196,11 @@ def _add_federated_arguments(parser: argparse.ArgumentParser) -> None:
              "/var/run/secrets/eks.amazonaws.com/serviceaccount/token (default: "
              "AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN when no access keys are set); the "
              "session name is AWS_ROLE_SESSION_NAME, else the token's subject")
-    web.add_argument(
+    web_role = web.add_argument(
         "--web-identity-role-arn", metavar="ARN",
         help="the role to assume with the token, e.g. --web-identity-role-arn "
              "arn:aws:iam::123456789012:role/ci-deploy")
+    completion.attach(web_role, completion.role_arn)
 
 
 def _federated_start(args: argparse.Namespace, ctx: Context,
@@ -216,9 +221,9 @@ def _federated_start(args: argparse.Namespace, ctx: Context,
     if web:
         return "web identity"
     if sso is None and args.profile is None:
-        from aws_login.sources import web_identity
+        from aws_login.sources.env import web_identity_applies
 
-        if web_identity.environment_applies(ctx.environ):
+        if web_identity_applies(ctx.environ):
             return "web identity"
     return None
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -45,6 +44,8 @@ def private_folder(path: Path) -> Path:
 def write_private(path: Path, text: str) -> None:
     """Atomically replace `path` with `text`, mode 0600."""
     folder = private_folder(path.parent)
+    import tempfile  # only when writing: a cache hit reads and never pays for it
+
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -7,8 +7,9 @@ cannot print them.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from datetime import datetime
+
+from aws_login.record import field, record
 
 
 class CredentialKind(enum.Enum):
@@ -25,7 +26,7 @@ class CredentialKind(enum.Enum):
         return self is CredentialKind.ROLE
 
 
-@dataclass(frozen=True)
+@record
 class Credentials:
     access_key_id: str
     secret_access_key: str = field(repr=False)
@@ -39,7 +40,7 @@ class Credentials:
         return self.session_token is None
 
 
-@dataclass(frozen=True)
+@record
 class ChainStep:
     """One AssumeRole hop."""
 
@@ -49,7 +50,7 @@ class ChainStep:
     external_id: str | None = field(default=None, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class MfaInput:
     serial: str
     token: str | None = field(default=None, repr=False)  # None: ask on the terminal
@@ -60,7 +61,7 @@ class SessionStepKind(enum.Enum):
     FEDERATION_TOKEN = "GetFederationToken"
 
 
-@dataclass(frozen=True)
+@record
 class SessionStep:
     kind: SessionStepKind
     duration: int | None = None
@@ -68,7 +69,7 @@ class SessionStep:
     federation_policy: str | None = None  # None: the default policy (see chain.py)
 
 
-@dataclass(frozen=True)
+@record
 class ClientRegistration:
     """An OIDC public client registered with IAM Identity Center (RegisterClient)."""
 
@@ -77,7 +78,7 @@ class ClientRegistration:
     expires_at: datetime  # timezone-aware
 
 
-@dataclass(frozen=True)
+@record
 class SsoToken:
     """An IAM Identity Center access token, as in the AWS CLI / botocore token cache."""
 
@@ -102,7 +103,7 @@ class TokenSource(enum.Enum):
     SIGN_IN = "--start-url"
 
 
-@dataclass(frozen=True)
+@record
 class SsoSpec:
     """How to get an SSO token (and, for a starting source, which account and role)."""
 
@@ -117,7 +118,7 @@ class SsoSpec:
     role_name: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class SamlSpec:
     """A SAML start: the IdP's assertion and the role/provider pair chosen from it."""
 
@@ -130,7 +131,7 @@ class SamlSpec:
     region: str | None = None  # --region
 
 
-@dataclass(frozen=True)
+@record
 class WebIdentitySpec:
     """A web-identity start: an OIDC token (EKS, CI) traded for a role session."""
 
@@ -143,7 +144,7 @@ class WebIdentitySpec:
     region: str | None = None  # --region
 
 
-@dataclass(frozen=True)
+@record
 class StartSpec:
     """Where the starting credentials come from."""
 
@@ -153,7 +154,7 @@ class StartSpec:
     web_identity: WebIdentitySpec | None = None  # --web-identity-* or the environment
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     """Everything a credential command will do, validated before any network call."""
 
@@ -166,7 +167,7 @@ class Plan:
     use_cache: bool = False  # --use-cache: reuse and store the final credentials
 
 
-@dataclass(frozen=True)
+@record
 class Acquired:
     """The result of a Plan: the final credentials and the region, if one is known."""
 

@@ -8,7 +8,6 @@ request, so a file name reveals nothing; entries are 0600 files written atomical
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
@@ -66,7 +65,20 @@ def plan_key(plan: Plan, environ: Mapping[str, str]) -> str:
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return str(_sha256(text.encode("utf-8")).hexdigest())
+
+
+def _sha256(data: bytes) -> Any:
+    """SHA-256 from CPython's built-in module when there is one: `hashlib` loads OpenSSL
+    first, which costs a cache hit about 4 ms. Same digest either way."""
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found]  # Python 3.12+
+    except ImportError:
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found]  # 3.10, 3.11
+        except ImportError:  # pragma: no cover - a Python built without them
+            from hashlib import sha256
+    return sha256(data)
 
 
 class SessionCache:

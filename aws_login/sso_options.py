@@ -8,9 +8,10 @@ import argparse
 import re
 from urllib.parse import urlsplit
 
-from aws_login import arns
+from aws_login import arns, completion
 from aws_login.errors import UsageError
 from aws_login.model import SsoSpec, TokenSource
+from aws_login.record import replace
 
 _ROLE_NAME_RE = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 
@@ -51,13 +52,15 @@ def add_token_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGr
 
 
 def add_role_arguments(group: argparse._ArgumentGroup) -> None:
-    group.add_argument(
+    account = group.add_argument(
         "--sso-acct-id", metavar="ID",
         help="start from an SSO role in this account, e.g. --sso-acct-id 123456789012")
-    group.add_argument(
+    completion.attach(account, completion.sso_account_ids)
+    role = group.add_argument(
         "--sso-role-name", metavar="NAME",
         help="the SSO role (permission set) to start from, e.g. --sso-role-name "
              "AdministratorAccess")
+    completion.attach(role, completion.sso_roles)
 
 
 def token_source(args: argparse.Namespace) -> TokenSource | None:
@@ -114,7 +117,7 @@ def build_role_spec(args: argparse.Namespace) -> SsoSpec | None:
         raise UsageError("an SSO role needs a token: add --start-url URL to sign in, "
                          "--use-cache, --accesstoken-cache file://PATH or --sso-access-token")
     spec = build_token_spec(args, source)
-    return SsoSpec(**{**spec.__dict__, "account_id": account, "role_name": role})
+    return replace(spec, account_id=account, role_name=role)
 
 
 def validate_start_url(url: str) -> str:

@@ -1,2 +1,2 @@
-"""One module per subcommand. Each has NAME, SUMMARY, EXAMPLES, add_arguments(parser) and
-run(args, ctx) -> exit code. cli.py lists them in COMMANDS."""
+"""One module per subcommand. Each has EXAMPLES, add_arguments(parser) and
+run(args, ctx) -> exit code; cli.COMMANDS names it and gives its one-line summary."""

@@ -9,7 +9,6 @@ from aws_login.context import Context
 from aws_login.errors import OperationError
 
 NAME = "clearcache"
-SUMMARY = "delete aws-login's cached credentials and SSO sign-ins"
 EXAMPLES = """\
 examples:
   aws-login clearcache                  # everything: sessions and SSO sign-ins

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from urllib.parse import quote
 
 from aws_login import credential_options
@@ -26,9 +25,9 @@ from aws_login.federation import (
     validate_federation_override,
 )
 from aws_login.model import CredentialKind, Credentials, Plan, SessionStep, SessionStepKind
+from aws_login.record import replace
 
 NAME = "console"
-SUMMARY = "open the AWS web console as the acquired identity (or print its sign-in URL)"
 EXAMPLES = """\
 examples:
   aws-login console --profile dev

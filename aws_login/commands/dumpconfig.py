@@ -15,10 +15,10 @@ from typing import TextIO
 from aws_login import arns, configgen
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError, UsageError
+from aws_login.model import TokenSource
 from aws_login.sso_options import add_token_arguments, build_token_spec, token_source
 
 NAME = "dumpconfig"
-SUMMARY = "write ~/.aws/config profiles for every account and role your SSO sign-in reaches"
 EXAMPLES = """\
 examples:
   aws-login dumpconfig --start-url https://d-1234567890.awsapps.com/start \\
@@ -92,6 +92,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     session_name = args.sso_session_name or configgen.default_session_name(start_url)
     existing = configgen.locate(previous or "", session_name, str(path)) if path else None
     accesses = _discover(ctx, token.access_token, sso_region, args.max_concurrency)
+    if source is TokenSource.INTERNAL_CACHE:
+        _remember_for_completion(accesses, ctx)
 
     config = configgen.ConfigSpec(session_name, sso_region, start_url, region,
                                   args.credential_process)
@@ -129,6 +131,18 @@ def _discover(ctx: Context, access_token: str, sso_region: str,
                  "all were retried")
     return [configgen.Access(item.account.account_id, item.account.name, role)
             for item in found for role in item.roles]
+
+
+def _remember_for_completion(accesses: list[configgen.Access], ctx: Context) -> None:
+    """Record every account and its roles, so TAB completes --sso-acct-id/--sso-role-name."""
+    from aws_login.sso import known_roles
+
+    roles: dict[str, tuple[str, list[str]]] = {}
+    for access in accesses:
+        roles.setdefault(access.account_id, (access.account_name, []))[1].append(
+            access.role_name)
+    known_roles.note(ctx, [(account, name, names) for account, (name, names) in roles.items()],
+                     replace_roles=True)
 
 
 def _merge_into(path: Path, previous: str | None, existing: configgen.Existing,

@@ -10,7 +10,6 @@ from aws_login.context import Context
 from aws_login.render import OUTFORMS, credential_process_json, default_outform, shell_exports
 
 NAME = "dumpcreds"
-SUMMARY = "print credentials for a shell, or as credential_process JSON"
 EXAMPLES = """\
 examples:
   source <(aws-login dumpcreds --profile dev)

@@ -10,7 +10,6 @@ from aws_login.arns import PARTITION_DEFAULT_REGION
 from aws_login.context import Context
 
 NAME = "getcallerid"
-SUMMARY = "show who the credentials are (STS GetCallerIdentity, JSON)"
 EXAMPLES = """\
 examples:
   aws-login getcallerid

@@ -11,7 +11,6 @@ from aws_login.sso.login import read_token_file, sso_cache
 from aws_login.sso_options import validate_start_url
 
 NAME = "importcache"
-SUMMARY = "adopt a token cache file written by `aws sso login`"
 EXAMPLES = """\
 examples:
   aws sso login --profile my-sso

@@ -10,7 +10,6 @@ from aws_login.errors import UsageError
 from aws_login.process import child_environment, run_child
 
 NAME = "runas"
-SUMMARY = "run a command with the credentials in its environment"
 EXAMPLES = """\
 examples:
   aws-login runas --profile dev --command "aws s3 ls"

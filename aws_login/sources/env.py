@@ -8,6 +8,19 @@ from datetime import datetime
 from aws_login.errors import UsageError
 from aws_login.model import CredentialKind, Credentials
 
+# The variables EKS and CI systems set for a web-identity start (read in web_identity.py).
+TOKEN_FILE_VARIABLE = "AWS_WEB_IDENTITY_TOKEN_FILE"
+
+
+def web_identity_applies(environ: Mapping[str, str]) -> bool:
+    """Whether the environment's web identity is the starting source (no explicit one given):
+    AWS_WEB_IDENTITY_TOKEN_FILE is set and no environment keys, which botocore tries first.
+    Kept here, away from the web identity code, because every run asks."""
+    if environ.get("AWS_ACCESS_KEY_ID", "").strip() or \
+            environ.get("AWS_SECRET_ACCESS_KEY", "").strip():
+        return False
+    return bool(environ.get(TOKEN_FILE_VARIABLE, "").strip())
+
 
 def from_environment(environ: Mapping[str, str]) -> Credentials | None:
     key_id = environ.get("AWS_ACCESS_KEY_ID", "").strip()

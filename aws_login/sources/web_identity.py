@@ -20,24 +20,15 @@ from aws_login import arns
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError, UsageError
 from aws_login.model import Credentials, WebIdentitySpec
+from aws_login.sources.env import TOKEN_FILE_VARIABLE
 from aws_login.sources.saml import read_limited, sts_region
 
-TOKEN_FILE_VARIABLE = "AWS_WEB_IDENTITY_TOKEN_FILE"
 ROLE_ARN_VARIABLE = "AWS_ROLE_ARN"
 SESSION_NAME_VARIABLE = "AWS_ROLE_SESSION_NAME"
 # STS takes tokens of 4-20,000 characters; the file may add a line break.
 MIN_TOKEN_CHARS = 4
 MAX_TOKEN_CHARS = 20_000
 _MAX_FILE_BYTES = MAX_TOKEN_CHARS + 1024
-
-
-def environment_applies(environ: Mapping[str, str]) -> bool:
-    """Whether the environment's web identity is the starting source (no explicit one given):
-    AWS_WEB_IDENTITY_TOKEN_FILE is set and no environment keys, which botocore tries first."""
-    if environ.get("AWS_ACCESS_KEY_ID", "").strip() or \
-            environ.get("AWS_SECRET_ACCESS_KEY", "").strip():
-        return False
-    return bool(environ.get(TOKEN_FILE_VARIABLE, "").strip())
 
 
 def environment_spec(environ: Mapping[str, str], duration: int | None,
