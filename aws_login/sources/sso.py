@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from aws_login.context import Context
-from aws_login.model import Credentials, SsoSpec
+from aws_login.model import Credentials, SsoSpec, TokenSource
+from aws_login.sso import known_roles
 from aws_login.sso.login import get_token, sso_region
 from aws_login.sso.portal import PortalApi
 
@@ -14,4 +15,7 @@ def from_sso(spec: SsoSpec, ctx: Context) -> Credentials:
     region = sso_region(spec, token.region or None, ctx)
     ctx.log(f"SSO GetRoleCredentials for {spec.account_id}/{spec.role_name} in {region}")
     portal = PortalApi(ctx.clients.client("sso", region, None), ctx.log)
-    return portal.get_role_credentials(token.access_token, spec.account_id, spec.role_name)
+    creds = portal.get_role_credentials(token.access_token, spec.account_id, spec.role_name)
+    if spec.source is TokenSource.INTERNAL_CACHE:  # for tab completion (with --use-cache only)
+        known_roles.note(ctx, [(spec.account_id, None, [spec.role_name])])
+    return creds
