@@ -1,3 +1,3 @@
-from aws_login.cli import entry_point
+from aws_login.fastpath import main
 
-entry_point()
+main()

@@ -87,6 +87,7 @@ def selected_command(words: Sequence[str], environ: Mapping[str, str]) -> str:
 def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
     ctx = ctx or Context.from_process()
     args_list = list(sys.argv[1:] if argv is None else argv)
+    ctx.argv = tuple(args_list)
     # Words after "--" belong to runas's program, not to aws-login.
     own_words = args_list[:args_list.index("--")] if "--" in args_list else args_list
     debug = "--debug" in own_words
@@ -121,7 +122,3 @@ def _print_traceback(ctx: Context) -> None:
     import traceback  # only for --debug: it pulls in a dozen modules
 
     ctx.stderr.write(ctx.log.scrub(traceback.format_exc()))
-
-
-def entry_point() -> None:
-    sys.exit(main())

@@ -54,6 +54,7 @@ class Context:
         self.open_url = open_url
         self.signin_timeout = signin_timeout  # how long a browser sign-in may take
         self.log = DebugLog(stderr)
+        self.argv: tuple[str, ...] = ()  # the command line's words, set by cli.main
         self._clients: AwsClients | None = None
 
     @classmethod
@@ -72,12 +73,9 @@ class Context:
     @property
     def cache_dir(self) -> Path:
         """aws-login's private cache folder (AWS_LOGIN_CACHE_DIR overrides the platform's)."""
-        override = self.environ.get("AWS_LOGIN_CACHE_DIR")
-        if override:
-            return Path(override).expanduser()
-        import platformdirs
+        from aws_login.paths import cache_dir
 
-        return Path(platformdirs.user_cache_dir("aws-login", appauthor=False))
+        return Path(cache_dir(self.environ))
 
     def browser_available(self) -> bool:
         return _browser_available(self.environ)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aws_login.digest import sha256_hex
 from aws_login.errors import AwsLoginError
 from aws_login.files import exclusive_lock, read_text, write_private
 from aws_login.model import Acquired, CredentialKind, Credentials, Plan
@@ -65,20 +66,7 @@ def plan_key(plan: Plan, environ: Mapping[str, str]) -> str:
 
 
 def _digest(text: str) -> str:
-    return str(_sha256(text.encode("utf-8")).hexdigest())
-
-
-def _sha256(data: bytes) -> Any:
-    """SHA-256 from CPython's built-in module when there is one: `hashlib` loads OpenSSL
-    first, which costs a cache hit about 4 ms. Same digest either way."""
-    try:
-        from _sha2 import sha256  # type: ignore[import-not-found]  # Python 3.12+
-    except ImportError:
-        try:
-            from _sha256 import sha256  # type: ignore[import-not-found]  # 3.10, 3.11
-        except ImportError:  # pragma: no cover - a Python built without them
-            from hashlib import sha256
-    return sha256(data)
+    return sha256_hex(text.encode("utf-8"))
 
 
 class SessionCache:

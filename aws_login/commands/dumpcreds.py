@@ -42,6 +42,13 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     acquired = acquire(plan, ctx)
     if args.credential_helper:
         text = credential_process_json(acquired.credentials)
+        expiration = acquired.credentials.expiration
+        if plan.use_cache and expiration is not None:
+            from aws_login import fastpath
+
+            # The next identical call (the SDKs repeat it for every process) is answered
+            # before any of this is imported.
+            fastpath.remember(ctx.argv, ctx.environ, text, expiration.timestamp())
     else:
         text = shell_exports(acquired.credentials, outform, plan.region)
     ctx.stdout.write(text)

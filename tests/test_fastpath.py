@@ -1,0 +1,139 @@
+"""The fast path: an identical `dumpcreds --credential-helper --use-cache` call is answered
+before argparse or the data model are imported, and only while it is safe to."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import platformdirs.macos
+import platformdirs.unix
+import pytest
+
+from aws_login import __version__, fastpath
+from aws_login.paths import cache_dir
+from tests.conftest import run_cli
+
+CALL = ["dumpcreds", "--credential-helper", "--use-cache", "--assume-roles",
+        "arn:aws:iam::111111111111:role/Fast"]
+PROBE = """
+import io, os, sys
+from aws_login import fastpath
+out = io.StringIO()
+code = fastpath.serve(sys.argv[1:], os.environ, out)
+loaded = sorted(m for m in sys.modules if m.startswith(("argparse", "aws_login.cli",
+    "aws_login.model", "botocore", "json", "typing", "collections.abc")))
+print(repr((code, out.getvalue(), loaded)))
+"""
+
+
+@pytest.fixture
+def cache_dir_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, user_keys: None) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("AWS_LOGIN_CACHE_DIR", str(folder))
+    return folder
+
+
+def probe(argv: list[str]) -> tuple[int | None, str, list[str]]:
+    """Ask the fast path in a fresh interpreter; also say what it imported."""
+    done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True,
+                          env=dict(os.environ), timeout=60, check=True)
+    result: tuple[int | None, str, list[str]] = eval(done.stdout)  # our own repr() above
+    return result
+
+
+def entry(cache: Path) -> Path:
+    (found,) = (cache / "sessions" / "fast").iterdir()
+    return found
+
+
+def test_an_identical_call_is_answered_without_the_heavy_modules(cache_dir_env: Path,
+                                                                  sts) -> None:
+    first = run_cli(CALL)
+    assert first.code == 0, first.err
+    code, out, loaded = probe(CALL)
+    assert (code, out, loaded) == (0, first.out, [])
+    assert json.loads(out)["AccessKeyId"].startswith("ASIA")
+    assert oct(entry(cache_dir_env).stat().st_mode & 0o777) == "0o600"
+
+
+def test_the_answer_is_tied_to_the_words_and_the_aws_environment(
+        cache_dir_env: Path, sts, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run_cli(CALL).code == 0
+    assert probe([*CALL, "--duration", "900"])[0] is None  # other words
+    assert probe([CALL[0], *reversed(CALL[1:])])[0] is None  # other order: left to argparse
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    assert probe(CALL)[0] is None  # another AWS_* setting
+    monkeypatch.delenv("AWS_REGION")
+    assert probe(CALL)[0] == 0
+
+
+@pytest.mark.parametrize("extra", [["--debug"], ["--help"], ["--saml-assertion", "x"],
+                                   ["--federation-policy", "file://p.json"]])
+def test_calls_that_read_files_or_explain_themselves_take_the_normal_path(
+        cache_dir_env: Path, extra: list[str]) -> None:
+    assert not fastpath.eligible([*CALL, *extra], {})
+    assert fastpath.eligible(CALL, {})
+    assert not fastpath.eligible(CALL, {"AWS_WEB_IDENTITY_TOKEN_FILE": "/token"})
+    assert not fastpath.eligible(["dumpcreds", "--use-cache"], {})
+
+
+@pytest.mark.parametrize("content", [
+    b"", b"garbage", b"aws-login-fast 1 notanumber\n{}\n", b"aws-login-fast 9 99999999999\n{}\n",
+    b"aws-login-fast 1 99999999999\n{\"Version\": 1", b"aws-login-fast 1 99999999999\n\xff}\n",
+])
+def test_a_damaged_entry_is_ignored_and_rewritten(cache_dir_env: Path, content: bytes) -> None:
+    first = run_cli(CALL)
+    path = entry(cache_dir_env)
+    path.write_bytes(content)
+    assert probe(CALL)[0] is None
+    again = run_cli(CALL)  # the normal path answers (from the session cache) and rewrites it
+    assert again.out == first.out
+    assert probe(CALL)[:2] == (0, first.out)
+
+
+def test_an_entry_with_fifteen_minutes_or_less_left_is_not_served(cache_dir_env: Path) -> None:
+    assert run_cli(CALL).code == 0
+    path = entry(cache_dir_env)
+    body = path.read_bytes().split(b"\n", 1)[1]
+    path.write_bytes(b"aws-login-fast 1 " + repr(time.time() + 14 * 60).encode() + b"\n" + body)
+    assert probe(CALL)[0] is None
+    path.write_bytes(b"aws-login-fast 1 " + repr(time.time() + 16 * 60).encode() + b"\n" + body)
+    assert probe(CALL)[0] == 0
+
+
+def test_clearcache_removes_the_entries(cache_dir_env: Path) -> None:
+    assert run_cli(CALL).code == 0
+    assert run_cli(["clearcache", "--only", "sessions"]).code == 0
+    assert probe(CALL)[0] is None
+
+
+def test_version_is_answered_here() -> None:
+    out = io.StringIO()
+    assert fastpath.serve(["--version"], {}, out) == 0
+    assert out.getvalue() == f"aws-login {__version__}\n"
+    done = subprocess.run([sys.executable, "-m", "aws_login", "--version"], capture_output=True,
+                          text=True, timeout=60, check=True)
+    assert done.stdout == f"aws-login {__version__}\n"
+
+
+@pytest.mark.parametrize("environ", [
+    {"HOME": "/home/alice"},
+    {"HOME": "/home/alice", "XDG_CACHE_HOME": "/var/tmp/xdg"},
+    {"HOME": "/home/alice", "XDG_CACHE_HOME": "relative/ignored"},
+])
+def test_cache_folder_matches_platformdirs(monkeypatch: pytest.MonkeyPatch,
+                                           environ: dict[str, str]) -> None:
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    assert cache_dir(environ, "linux") == platformdirs.unix.Unix(
+        "aws-login", appauthor=False).user_cache_dir
+    assert cache_dir(environ, "darwin") == platformdirs.macos.MacOS(
+        "aws-login", appauthor=False).user_cache_dir
+    assert cache_dir({**environ, "AWS_LOGIN_CACHE_DIR": "~/c"}, "linux") == "/home/alice/c"
