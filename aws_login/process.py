@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from types import FrameType
 
@@ -20,8 +23,7 @@ CONFLICTING_VARIABLES = (
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 )
-# Signals a parent would get but the child should act on (Ctrl-C reaches the child directly
-# from the terminal, so SIGINT is ignored here rather than delivered twice).
+# Signals a parent would get but the child should act on.
 _FORWARDED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGQUIT")
                    if hasattr(signal, name))
 
@@ -39,7 +41,15 @@ def run_child(command: str | Sequence[str], env: Mapping[str, str]) -> int:
     """Run `command` (a string goes through the shell) and return its exit status."""
     shell = isinstance(command, str)
     try:
-        child = subprocess.Popen(command, shell=shell, env=dict(env))
+        # In a terminal's foreground the child shares our process group, so the terminal's
+        # Ctrl-C, Ctrl-Z and reads reach it as usual. Elsewhere (CI jobs, supervisors,
+        # timeout(1)) it gets a group of its own and every signal we receive goes to that
+        # whole group: with --command that reaches the program behind /bin/sh too (dash
+        # does not exec it), not only the shell.
+        own_group = os.name == "posix" and not _in_terminal_foreground()
+        # (preexec_fn: process_group= needs Python 3.11; runas starts no threads before it)
+        child = subprocess.Popen(command, shell=shell, env=dict(env),
+                                 preexec_fn=os.setpgrp if own_group else None)
     except FileNotFoundError:
         raise ChildProgramError(f"cannot run {_name(command)!r}: no such program; check the "
                                 "name and your PATH") from None
@@ -55,16 +65,34 @@ def run_child(command: str | Sequence[str], env: Mapping[str, str]) -> int:
         raise error from None
 
     def forward(signum: int, _frame: FrameType | None) -> None:
-        child.send_signal(signum)
+        if own_group:
+            with contextlib.suppress(ProcessLookupError):  # the group may have ended
+                os.killpg(child.pid, signum)
+        else:
+            child.send_signal(signum)
 
     previous = {sig: signal.signal(sig, forward) for sig in _FORWARDED}
-    previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C from a terminal reaches a child in our group directly: don't deliver it twice.
+    previous[signal.SIGINT] = signal.signal(signal.SIGINT,
+                                            forward if own_group else signal.SIG_IGN)
     try:
-        status = child.wait()
+        status: int = child.wait()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 128 - status if status < 0 else status
+
+
+def _in_terminal_foreground() -> bool:
+    """Whether a terminal we are attached to has our process group in its foreground."""
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        try:
+            fd = stream.fileno()
+            if os.isatty(fd) and os.tcgetpgrp(fd) == os.getpgrp():
+                return True
+        except (AttributeError, OSError, ValueError):
+            continue
+    return False
 
 
 def _name(command: str | Sequence[str]) -> str:
