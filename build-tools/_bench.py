@@ -27,6 +27,7 @@ import _emulators  # a sibling helper module, not a package
 
 USER_KEY_ID = "AKIAIOSFODNN7EXAMPLE"  # AWS's documentation example keys
 USER_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+ROOT = Path(__file__).resolve().parent.parent
 ROLES = ("arn:aws:iam::111111111111:role/A, arn:aws:iam::222222222222:role/B, "
          "arn:aws:iam::333333333333:role/team/C")
 BASELINE = "python3 -c pass"
@@ -67,10 +68,33 @@ IMPORT_CHECKS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
 )
 
 
-def command_for(case: Case) -> list[str]:
+def install_as_users_do(folder: Path) -> Path:
+    """A venv with aws-login installed from a wheel, as pip or pipx would, and returns its
+    python. The dev venv's editable install costs every start ~10 ms that users never pay,
+    so timing it would mislead; the dependencies are borrowed from the dev venv (.pth)."""
+    wheels = folder / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--wheel-dir", str(wheels), str(ROOT)],
+                   check=True, stdout=subprocess.DEVNULL)
+    venv = folder / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
+                           "['purelib'])"], check=True, capture_output=True, text=True)
+    dev_site = subprocess.run([sys.executable, "-c", "import sysconfig; print(sysconfig."
+                               "get_paths()['purelib'])"], check=True, capture_output=True,
+                              text=True).stdout.strip()
+    (Path(site.stdout.strip()) / "zz_dev_dependencies.pth").write_text(dev_site + "\n")
+    (wheel,) = wheels.glob("aws_login-*.whl")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
+                    "--no-deps", str(wheel)], check=True, stdout=subprocess.DEVNULL)
+    return python
+
+
+def command_for(case: Case, python: Path) -> list[str]:
     if case.label == BASELINE:
-        return [sys.executable, "-c", "pass"]
-    return [str(Path(sys.executable).parent / "aws-login"), *case.args]
+        return [str(python), "-c", "pass"]
+    return [str(python.parent / "aws-login"), *case.args]
 
 
 def clean_environment(home: Path, extra: Mapping[str, str]) -> dict[str, str]:
@@ -108,9 +132,9 @@ def run_once(argv: Sequence[str], env: Mapping[str, str]) -> float:
     return elapsed
 
 
-def heavy_imports(args: Sequence[str], env: Mapping[str, str]) -> list[str]:
+def heavy_imports(python: Path, args: Sequence[str], env: Mapping[str, str]) -> list[str]:
     """The top-level boto3/botocore modules `python -X importtime -m aws_login ARGS` imports."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "aws_login", *args],
+    done = subprocess.run([str(python), "-X", "importtime", "-m", "aws_login", *args],
                           env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True, check=False)
     found: set[str] = set()
@@ -120,6 +144,23 @@ def heavy_imports(args: Sequence[str], env: Mapping[str, str]) -> list[str]:
             if module.split(".")[0] in HEAVY:
                 found.add(module.split(".")[0])
     return sorted(found)
+
+
+def import_profile(python: Path, args: Sequence[str], env: Mapping[str, str],
+                   top: int = 8) -> list[tuple[str, float]]:
+    """What `python -X importtime` shows for the console script: the modules imported at
+    the top level, by cumulative milliseconds, largest first."""
+    done = subprocess.run([str(python), "-X", "importtime", str(python.parent / "aws-login"),
+                           *args], env=dict(env), stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          check=False)
+    rows = []
+    for line in done.stderr.splitlines():
+        parts = line.split("|")
+        top_level = len(parts) == 3 and parts[2].startswith(" ") and parts[2][1:2] != " "
+        if line.startswith("import time:") and top_level and parts[1].strip().isdigit():
+            rows.append((parts[2].strip(), int(parts[1]) / 1000))
+    return sorted(rows, key=lambda row: -row[1])[:top]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,8 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     running = _emulators.start(needed)
     try:
         with tempfile.TemporaryDirectory(prefix="aws-login-bench.") as home:
+            python = install_as_users_do(Path(home) / "install")
             base = clean_environment(Path(home), running.env)
-            plan = [(case, command_for(case), environment_for(case, base)) for case in CASES]
+            plan = [(case, command_for(case, python), environment_for(case, base))
+                    for case in CASES]
             for _ in range(args.warmup):
                 for _case, command, env in plan:
                     run_once(command, env)
@@ -147,15 +190,17 @@ def main(argv: list[str] | None = None) -> int:
                 for case, command, env in plan:
                     times[case.label].append(run_once(command, env))
             keys_env = environment_for(Case("", ()), base)
-            imports = [(label, must_be_light, heavy_imports(check, keys_env))
+            imports = [(label, must_be_light, heavy_imports(python, check, keys_env))
                        for label, check, must_be_light in IMPORT_CHECKS]
+            hit_profile = import_profile(python, CACHED_CHAIN, keys_env)
     finally:
         running.stop()
 
     baseline = statistics.median(times[BASELINE])
     print(f"{args.repeat} timed runs per command after {args.warmup} warm-up runs, interleaved; "
           f"Python {platform.python_version()} on {platform.system()} {platform.machine()}, "
-          f"{os.cpu_count()} CPUs. `{BASELINE}` is the same interpreter as aws-login's.\n")
+          f"{os.cpu_count()} CPUs. aws-login is installed from a wheel into a fresh venv; "
+          f"`{BASELINE}` is that venv's interpreter.\n")
     print("| command | median ms | ratio |")
     print("|---|---:|---:|")
     for case in CASES:
@@ -171,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             verdict += " (must not!)"
             failed = True
         print(f"| `{label}` | {verdict} |")
+    print("\n`-X importtime` of a cache hit (top-level imports, cumulative ms):",
+          ", ".join(f"{name} {ms:.1f}" for name, ms in hit_profile))
     if failed:
         print("\nbench: --version and --help must not import boto3/botocore", file=sys.stderr)
     return 1 if failed else 0
