@@ -194,3 +194,27 @@ def test_listener_rejects_a_wrong_state_and_answers_once() -> None:
     assert answers == [400, 404, 200]
     with pytest.raises(requests.ConnectionError):  # closed after its one answer
         requests.get(f"{uri}?code=again&state=right-state", timeout=2)
+
+
+def test_console_from_an_sso_role(sso_env: Path, fake_sso: FakeSso,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.fakes_federation import start_fake_federation
+
+    fed = start_fake_federation()
+    try:
+        monkeypatch.setenv("AWS_LOGIN_FEDERATION_URL", fed.federation_url)
+        token = fake_sso.issue_token(START_URL).access_token
+        result = run_cli(["console", "--no-browser", "--sso-access-token", token,
+                          "--sso-region", "us-east-1", *ROLE,
+                          "--destination", fed.console_url("console/s3/home")])
+        assert result.code == 0, result.err
+        assert "secret" in result.err  # the warning that the URL is a secret
+        page = requests.Session().get(result.out.strip(), timeout=10)
+        assert page.status_code == 200
+        assert ("<p id='who'>arn:aws:sts::111111111111:assumed-role/"
+                "AWSReservedSSO_AdministratorAccess_") in page.text
+        assert "/alice@example.com</p>" in page.text
+        assert fed.actions() == ["getSigninToken", "login", "/console/s3/home"]
+        assert fake_sso.calls["GetRoleCredentials"] == 1
+    finally:
+        fed.stop()
