@@ -11,13 +11,25 @@ SIGINT, or until the process that started it has gone.
 As a module (build-tools/bench): `running = start(["sts"])`, use `running.env`, then
 `running.stop()`.
 
-To add an emulator (e.g. SSO OIDC, the SSO portal, the federation endpoint), add a function
-that starts a server and returns an Emulator, and list it in EMULATORS.
+The emulators, started in the order given (list `sts` first: the others use it):
+  sts         moto's server (STS; any role can be assumed)
+  sso         the SSO OIDC + portal fake of tests/fakes/sso.py: device sign-ins are approved at
+              once for the user alice@example.com; role credentials are real moto AssumeRole
+              sessions of the AWSReservedSSO_* roles when sts runs too. With
+              --aws-cli-sso-cache DIR it also leaves there the token file `aws sso login` would
+              write for SSO_START_URL (a sign-in made directly at the fake).
+  federation  the sign-in federation endpoint and a "console" (tests/fakes_federation.py); it
+              reads moto's state, so it must run in this same process as sts.
+
+To add an emulator, add a function that takes a Setup, starts a server and returns an
+Emulator, and list it in EMULATORS.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import logging
 import os
 import shlex
@@ -29,9 +41,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 HOST = "127.0.0.1"  # loopback only: nothing here ever listens on another address
+ROOT = Path(__file__).resolve().parent.parent
+# The AWS access portal the sso emulator serves (any https URL works with the fake).
+SSO_START_URL = "https://d-1234567890.awsapps.com/start"
+SSO_REGION = "us-east-1"
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -58,6 +75,20 @@ class Running:
         for emulator in reversed(self.emulators):
             emulator.stop()
         self.emulators.clear()
+
+
+@dataclass
+class Setup:
+    """What an emulator may use while it starts."""
+
+    env: dict[str, str]  # the variables of the emulators started before it
+    aws_cli_sso_cache: Path | None = None  # where to leave an `aws sso login` token file
+
+
+def _import_tests() -> None:
+    """The fakes live in the repository's tests package (this file runs from build-tools/)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
 
 
 def serve_wsgi(app: WsgiApp) -> tuple[str, Callable[[], None]]:
@@ -93,7 +124,7 @@ def wait_until_answering(url: str, timeout: float = 20.0) -> None:
             time.sleep(0.05)
 
 
-def start_sts() -> Emulator:
+def start_sts(setup: Setup) -> Emulator:
     """moto's server: STS (any role can be assumed; long-term keys are user 'moto')."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
@@ -102,18 +133,70 @@ def start_sts() -> Emulator:
     return Emulator("sts", {"AWS_ENDPOINT_URL_STS": url}, stop)
 
 
-EMULATORS: dict[str, Callable[[], Emulator]] = {
+def start_sso(setup: Setup) -> Emulator:
+    """SSO OIDC + the SSO portal: accounts 111111111111 (AdministratorAccess, ReadOnlyAccess)
+    and 222222222222 (ReadOnlyAccess), plus ten accounts with awkward names for dumpconfig."""
+    _import_tests()
+    from tests.fakes.sso import FakeSso, default_accounts, make_accounts
+
+    fake = FakeSso(default_accounts() + make_accounts(10), auto_approve=True,
+                   sts_url=setup.env.get("AWS_ENDPOINT_URL_STS")).start()
+    try:
+        wait_until_answering(fake.url)
+        env = {"AWS_ENDPOINT_URL_SSO": fake.url, "AWS_ENDPOINT_URL_SSO_OIDC": fake.url}
+        if setup.aws_cli_sso_cache is not None:
+            env["SSO_CLI_TOKEN_FILE"] = str(_leave_cli_token(fake, setup.aws_cli_sso_cache))
+    except BaseException:
+        fake.stop()
+        raise
+    return Emulator("sso", env, fake.stop)
+
+
+def _leave_cli_token(fake: Any, folder: Path) -> Path:
+    """The token file `aws sso login` writes for SSO_START_URL (botocore's format, named
+    after the SHA-1 of the start URL), for a sign-in made directly at the fake."""
+    grant = fake.issue_token(SSO_START_URL)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / f"{hashlib.sha1(SSO_START_URL.encode()).hexdigest()}.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(grant.cache_json(SSO_REGION), handle, indent=2)
+        handle.write("\n")
+    return path
+
+
+def start_federation(setup: Setup) -> Emulator:
+    """The sign-in federation endpoint (getSigninToken, login, logout) and a fake console."""
+    _import_tests()
+    from tests.fakes_federation import start_fake_federation
+
+    fake = start_fake_federation()
+    try:
+        wait_until_answering(fake.url)
+    except BaseException:
+        fake.stop()
+        raise
+    return Emulator("federation", {"AWS_LOGIN_FEDERATION_URL": fake.federation_url}, fake.stop)
+
+
+EMULATORS: dict[str, Callable[[Setup], Emulator]] = {
     "sts": start_sts,
+    "sso": start_sso,
+    "federation": start_federation,
 }
 
 
-def start(names: Iterable[str] | None = None) -> Running:
+def start(names: Iterable[str] | None = None, aws_cli_sso_cache: Path | None = None) -> Running:
     running = Running()
     try:
         for name in names or EMULATORS:
             if name not in EMULATORS:
                 raise SystemExit(f"unknown emulator {name!r}; known: {', '.join(EMULATORS)}")
-            running.emulators.append(EMULATORS[name]())
+            if name == "federation" and "AWS_ENDPOINT_URL_STS" not in running.env:
+                raise SystemExit("the federation emulator reads moto's state: start sts "
+                                 "before it, in the same process")
+            running.emulators.append(
+                EMULATORS[name](Setup(running.env, aws_cli_sso_cache)))
     except BaseException:
         running.stop()
         raise
@@ -124,18 +207,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--env-file", required=True,
                         help="write `export NAME='VALUE'` lines here once all emulators answer")
+    parser.add_argument("--aws-cli-sso-cache", metavar="DIR", type=Path,
+                        help="with sso: leave the token file `aws sso login` would write for "
+                             f"{SSO_START_URL} in DIR (its path: SSO_CLI_TOKEN_FILE)")
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"emulators to start (default: all of {', '.join(EMULATORS)})")
     args = parser.parse_args(argv)
+    # The fakes call each other (sso -> sts, federation -> its own moto listener) on
+    # loopback: never through a proxy of the caller's environment.
+    for name in ("NO_PROXY", "no_proxy"):
+        os.environ[name] = ",".join(filter(None, ["127.0.0.1,localhost", os.environ.get(name)]))
 
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, lambda *_: stopping.set())
     parent = os.getppid()
 
-    running = start(args.names)
+    running = start(args.names, args.aws_cli_sso_cache)
     try:
-        lines = [f"export {name}={shlex.quote(value)}" for name, value in running.env.items()]
+        env = dict(running.env)
+        if "AWS_ENDPOINT_URL_SSO" in env:
+            env["SSO_START_URL"] = SSO_START_URL
+        lines = [f"export {name}={shlex.quote(value)}" for name, value in env.items()]
         partial = args.env_file + ".partial"
         with open(partial, "w", encoding="utf-8") as handle:
             handle.write("\n".join(lines) + "\n")
