@@ -217,3 +217,26 @@ def test_external_cache_is_refreshed_in_memory_only(sso_env: Path, fake_sso: Fak
     assert fake_sso.calls["CreateToken:refresh_token"] == 1
     assert external.read_bytes() == before
     assert not sso_env.exists()
+
+
+def test_a_terminal_on_stdin_alone_does_not_start_a_device_sign_in(
+        sso_env: Path, fake_sso: FakeSso) -> None:
+    # The SDKs run credential_process with their terminal on stdin but stderr captured: a
+    # device code printed there would never be seen, so the helper must fail fast.
+    import io
+
+    from aws_login.cli import main
+    from aws_login.context import Context
+    from tests.conftest import TerminalText
+
+    data = cached_grant(fake_sso, timedelta(minutes=-1))
+    del data["refreshToken"]
+    write_token(sso_env / "sso", data)
+    err = io.StringIO()
+    ctx = Context(environ=os.environ, stdout=io.StringIO(), stderr=err, stdin=TerminalText())
+    code = main(["dumpcreds", "--credential-helper", "--use-cache", "--start-url", START_URL,
+                 *ROLE], ctx)
+    assert code == 1
+    assert "has expired and cannot be refreshed (no terminal here to sign in from)" in (
+        err.getvalue())
+    assert fake_sso.calls["StartDeviceAuthorization"] == 0

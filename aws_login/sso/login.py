@@ -81,14 +81,18 @@ def _from_external_file(spec: SsoSpec, ctx: Context) -> SsoToken:
     ctx.log.add_secret(token.access_token, token.refresh_token)
     if _fresh(token, ctx):
         return token
+    failure: AwsCallError | None = None
     if token.refreshable:
         ctx.log("token in the external cache is about to expire; refreshing in memory only")
         try:
             return refresh(_oidc(token.region, ctx), token, ctx.now())
         except AwsCallError as exc:
             ctx.log(f"refresh failed: {exc.code}")
+            failure = exc
     if token.expires_at > ctx.now():
         return token  # still valid for a few minutes: better than failing
+    if failure is not None and failure.transient:
+        raise failure  # the network failed, not the sign-in: say so, naming the refresh
     raise OperationError(f"the token in {spec.cache_file} expired at "
                          f"{tokenfile.format_timestamp(token.expires_at)} and cannot be "
                          "refreshed; sign in again (e.g. aws sso login) and retry")
@@ -124,16 +128,26 @@ def _from_internal_cache(spec: SsoSpec, ctx: Context) -> SsoToken:
         if token is not None and _fresh(token, ctx):
             ctx.log("SSO token refreshed by another process")
             return token
+        failure: AwsCallError | None = None
         if token is not None and token.refreshable:
             try:
                 fresh = refresh(_oidc(token.region, ctx), token, ctx.now())
             except AwsCallError as exc:
                 ctx.log(f"refresh failed: {exc.code}")
+                failure = exc
             else:
                 cache.store_token(fresh)
                 ctx.log("SSO token refreshed and stored")
                 return fresh
-        if spec.start_url is None or not _can_interact(ctx):
+        if failure is not None and token is not None and token.expires_at > ctx.now():
+            # Better than failing: e.g. the portal is down, or a process killed mid-refresh
+            # spent the rotating refresh token; the sign-in still works for a few minutes.
+            ctx.warn(f"could not refresh the SSO sign-in for {start_url} ({failure.code}); "
+                     f"using it until it expires at {token.expires_at:%H:%M}Z")
+            return token
+        if failure is not None and failure.transient:
+            raise failure  # the network failed, not the sign-in: say so, naming the refresh
+        if spec.start_url is None or not _can_interact(spec, ctx):
             state = ("has expired and cannot be refreshed" if token is not None
                      else "does not exist yet")
             why = "" if spec.start_url is None else " (no terminal here to sign in from)"
@@ -141,7 +155,8 @@ def _from_internal_cache(spec: SsoSpec, ctx: Context) -> SsoToken:
                 f"the cached sign-in for {start_url} {state}{why}; sign in from a terminal: "
                 f"aws-login getcallerid --use-cache --start-url {start_url}"
                 + ("" if spec.region is None else f" --sso-region {spec.region}"))
-        fresh = sign_in(spec, ctx, cache, token.region if token else None)
+        fresh = sign_in(spec, ctx, cache, token.region if token else None,
+                        device_code_allowed=ctx.stderr_is_terminal())
         cache.store_token(fresh)
         return fresh
 
@@ -159,8 +174,12 @@ def _only_cached_start_url(cache: SsoCache) -> str:
 
 
 def sign_in(spec: SsoSpec, ctx: Context, cache: SsoCache | None,
-            token_region: str | None = None) -> SsoToken:
-    """Sign in now: the browser (PKCE) flow when a browser can open, else the device flow."""
+            token_region: str | None = None, device_code_allowed: bool = True) -> SsoToken:
+    """Sign in now: the browser (PKCE) flow when a browser can open, else the device flow.
+
+    `device_code_allowed` False: nobody would see the code (e.g. a credential_process helper,
+    whose stderr the SDK captures), so fail rather than wait for an approval that never comes.
+    """
     assert spec.start_url is not None
     region = sso_region(spec, token_region, ctx)
     api = _oidc(region, ctx)
@@ -172,6 +191,10 @@ def sign_in(spec: SsoSpec, ctx: Context, cache: SsoCache | None,
         token = pkce_sign_in(api, registration, spec.start_url, region, ui)
         if token is not None:
             return token
+        if not device_code_allowed:
+            raise OperationError(f"could not open a browser to sign in to {spec.start_url}; "
+                                 "sign in from a terminal: aws-login getcallerid --use-cache "
+                                 f"--start-url {spec.start_url} --sso-region {region}")
         ctx.warn("could not open a browser; using the device code sign-in instead")
     registration = _registration(api, spec.start_url, region, "device", cache, ctx)
     return device_sign_in(api, registration, spec.start_url, region, ui)
@@ -197,9 +220,13 @@ def _registration(api: OidcApi, start_url: str, region: str, flow: str,
     return registration
 
 
-def _can_interact(ctx: Context) -> bool:
-    return ctx.stdin_is_terminal() or ctx.stderr_is_terminal() or ctx.browser_available()
+def _can_interact(spec: SsoSpec, ctx: Context) -> bool:
+    """Whether someone can finish a sign-in nobody asked for explicitly: a browser we may
+    open, or a terminal on stderr that shows the device code. (Not stdin: under
+    credential_process the SDK passes its terminal on stdin but captures stderr.)"""
+    browser = not spec.no_browser and not spec.use_device_code and ctx.browser_available()
+    return browser or ctx.stderr_is_terminal()
 
 
 def _oidc(region: str, ctx: Context) -> OidcApi:
-    return OidcApi(ctx.clients.client("sso-oidc", region, None), ctx.log)
+    return OidcApi(ctx.clients.client("sso-oidc", region, None), ctx.log, ctx.clients.retry)
