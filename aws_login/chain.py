@@ -107,7 +107,10 @@ def assume_chain(start: Credentials, hops: tuple[ChainStep, ...], mfa: MfaInput 
         name = hop.session_name
         if name is None:
             if default_name is None:
-                default_name = _caller_name(sts_for(creds, region), ctx, 64)
+                try:
+                    default_name = _caller_name(sts_for(creds, region), ctx, 64)
+                except AwsCallError as exc:  # the session name is part of this hop's work
+                    raise exc.within(f"{step}: {exc.operation}") from None
             name = default_name
         params: dict[str, Any] = {"RoleArn": hop.role_arn, "RoleSessionName": name}
         final = index == len(hops)
@@ -146,7 +149,10 @@ def _session_step(creds: Credentials, step: SessionStep, mfa: MfaInput | None,
             return sts.get_session_token(**params)
         except AwsCallError as exc:
             raise exc.within("session step GetSessionToken") from None
-    name = step.federation_name or _caller_name(sts, ctx, 32)
+    try:
+        name = step.federation_name or _caller_name(sts, ctx, 32)
+    except AwsCallError as exc:
+        raise exc.within(f"session step GetFederationToken: {exc.operation}") from None
     params.update(Name=name, Policy=step.federation_policy or DEFAULT_FEDERATION_POLICY)
     ctx.log(f"session step: GetFederationToken as {name!r}")
     try:

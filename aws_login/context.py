@@ -67,7 +67,7 @@ class Context:
         if self._clients is None:
             from aws_login.aws import AwsClients
 
-            self._clients = AwsClients(self.log)
+            self._clients = AwsClients(self.log, self.sleep, self.environ)
         return self._clients
 
     @property

@@ -39,12 +39,15 @@ class NoCredentialsError(OperationError):
 
 
 class AwsCallError(OperationError):
-    """An AWS API call failed. `code` is AWS's error code (or a network error class)."""
+    """An AWS API call failed. `code` is AWS's error code (or a network error class);
+    `transient`: the same call may succeed later (network, HTTP 5xx, throttling)."""
 
-    def __init__(self, operation: str, code: str, detail: str) -> None:
+    def __init__(self, operation: str, code: str, detail: str, *,
+                 transient: bool = False) -> None:
         self.operation = operation
         self.code = code
         self.detail = detail
+        self.transient = transient
         super().__init__(f"{operation}: {code}: {detail}" if detail else f"{operation}: {code}")
 
     def within(self, step: str) -> OperationError:

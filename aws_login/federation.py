@@ -194,8 +194,12 @@ def browser_urls(endpoints: SigninEndpoints, login: str) -> list[str]:
 
 
 def fetch_signin_token(endpoint: str, creds: Credentials, session_duration: int | None,
-                       log: DebugLog, sleep: Callable[[float], None]) -> str:
-    """Action=getSigninToken: the one network call. The token is registered as a secret."""
+                       log: DebugLog, sleep: Callable[[float], None],
+                       timeouts: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT)) -> str:
+    """Action=getSigninToken: the one network call. The token is registered as a secret.
+
+    No answer, HTTP 5xx, 429 and an answer without a token (a proxy's page, a cut body) are
+    tried again, ATTEMPTS times in all; a refusal (other 4xx) is not."""
     import requests  # only on the path that really signs in
 
     query = signin_token_query(creds, session_duration)
@@ -204,37 +208,49 @@ def fetch_signin_token(endpoint: str, creds: Credentials, session_duration: int 
     shown = _origin(endpoint)
     log(f"getSigninToken at {endpoint} " + (f"with SessionDuration={session_duration}"
                                             if session_duration else "without SessionDuration"))
-    reply = None
+    failure = ""
     for attempt in range(1, ATTEMPTS + 1):
+        if attempt > 1:
+            log(f"getSigninToken attempt {attempt - 1} failed ({failure}); retrying")
+            sleep(0.5 * (attempt - 1))
         try:
-            reply = requests.get(endpoint, params=query, allow_redirects=False,
-                                 timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
+            reply = requests.get(endpoint, params=query, allow_redirects=False, timeout=timeouts)
+            status = reply.status_code
+            body = reply.content  # read here: a body cut short raises like a dead connection
         except requests.RequestException as exc:
             # Never show the exception text: it contains the request URL with the session.
-            if attempt == ATTEMPTS:
-                raise OperationError(
-                    f"getSigninToken: could not reach {shown} ({type(exc).__name__}); check "
-                    "the network, proxy settings and AWS_LOGIN_FEDERATION_URL") from None
-        else:
-            if reply.status_code < 500 or attempt == ATTEMPTS:
-                break
-        log(f"getSigninToken attempt {attempt} failed; retrying")
-        sleep(0.5 * attempt)
-    assert reply is not None
-    if reply.status_code != 200:
-        raise OperationError(f"getSigninToken: {shown} refused the credentials (HTTP "
-                             f"{reply.status_code}); {_refusal_hint(creds, session_duration)}")
+            if isinstance(exc, requests.Timeout):
+                failure = f"no answer from {shown} in time ({type(exc).__name__})"
+            elif isinstance(exc, requests.ConnectionError):
+                failure = f"could not reach {shown} ({type(exc).__name__})"
+            else:
+                failure = f"the answer of {shown} was cut short ({type(exc).__name__})"
+            continue
+        if status >= 500 or status == 429:
+            failure = f"HTTP {status} from {shown}"
+            continue
+        if status != 200:
+            raise OperationError(f"getSigninToken: {shown} refused the credentials (HTTP "
+                                 f"{status}); {_refusal_hint(creds, session_duration)}")
+        token = _signin_token(body)
+        if token is None:
+            failure = f"{shown} answered without a SigninToken"
+            continue
+        log.add_secret(token, quote(token, safe=""))
+        log("received a sign-in token (valid 15 minutes)")
+        return token
+    hint = ("check AWS_LOGIN_FEDERATION_URL points at a sign-in federation endpoint"
+            if failure.endswith("SigninToken")
+            else "check the network, proxy settings and AWS_LOGIN_FEDERATION_URL")
+    raise OperationError(f"getSigninToken: {failure}; {hint} (after {ATTEMPTS} attempts)")
+
+
+def _signin_token(body: bytes) -> str | None:
     try:
-        token = reply.json()["SigninToken"]
-        if not isinstance(token, str) or not token:
-            raise ValueError
+        token = json.loads(body)["SigninToken"]
     except (ValueError, KeyError, TypeError):
-        raise OperationError(f"getSigninToken: {shown} answered without a SigninToken; check "
-                             "AWS_LOGIN_FEDERATION_URL points at a sign-in federation "
-                             "endpoint") from None
-    log.add_secret(token, quote(token, safe=""))
-    log("received a sign-in token (valid 15 minutes)")
-    return token
+        return None
+    return token if isinstance(token, str) and token else None
 
 
 def _refusal_hint(creds: Credentials, session_duration: int | None) -> str:

@@ -46,7 +46,10 @@ def write_private(path: Path, text: str) -> None:
     folder = private_folder(path.parent)
     import tempfile  # only when writing: a cache hit reads and never pays for it
 
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OperationError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             if os.name == "posix":
@@ -61,6 +64,22 @@ def write_private(path: Path, text: str) -> None:
         if isinstance(exc, OSError):
             raise OperationError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
+    _remove_stale_temps(folder, path.name)
+
+
+# A live writer holds its temp file for milliseconds; an older one belongs to a writer that
+# was killed between creating and renaming it, and would keep a copy of a secret forever.
+STALE_TEMP_SECONDS = 60
+
+
+def _remove_stale_temps(folder: Path, name: str) -> None:
+    import time
+
+    now = time.time()
+    for leftover in folder.glob(f".{name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - leftover.lstat().st_mtime > STALE_TEMP_SECONDS:
+                leftover.unlink()
 
 
 def read_text(path: Path, max_bytes: int = 1 << 20) -> str | None:
@@ -88,7 +107,12 @@ def exclusive_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Ite
 
     `on_wait` is called once if another process holds the lock, before blocking."""
     private_folder(path.parent)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+    except OSError as exc:  # e.g. ELOOP: a symbolic link planted where the lock goes
+        hint = ("it is a symbolic link; remove it" if os.path.islink(path)
+                else "check the cache folder's permissions")
+        raise OperationError(f"cannot lock {path}: {exc.strerror or exc}; {hint}") from None
     try:
         _lock(fd, on_wait)
         yield

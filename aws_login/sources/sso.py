@@ -14,7 +14,7 @@ def from_sso(spec: SsoSpec, ctx: Context) -> Credentials:
     token = get_token(spec, ctx)
     region = sso_region(spec, token.region or None, ctx)
     ctx.log(f"SSO GetRoleCredentials for {spec.account_id}/{spec.role_name} in {region}")
-    portal = PortalApi(ctx.clients.client("sso", region, None), ctx.log)
+    portal = PortalApi(ctx.clients.client("sso", region, None), ctx.log, ctx.clients.retry)
     creds = portal.get_role_credentials(token.access_token, spec.account_id, spec.role_name)
     if spec.source is TokenSource.INTERNAL_CACHE:  # for tab completion (with --use-cache only)
         known_roles.note(ctx, [(spec.account_id, None, [spec.role_name])])

@@ -165,8 +165,9 @@ class Pacer:
                     throttles += 1
                     retry = throttles < THROTTLE_ATTEMPTS
                 else:
-                    transients += exc.code in TRANSIENT
-                    retry = exc.code in TRANSIENT and transients < TRANSIENT_ATTEMPTS
+                    transient = exc.transient or exc.code in TRANSIENT
+                    transients += transient
+                    retry = transient and transients < TRANSIENT_ATTEMPTS
                 self.stats.count(throttled=throttled, failed=not retry)
                 if not retry:
                     if throttled:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from aws_login.aws import translate_errors
+from aws_login.aws import Retry
 from aws_login.log import DebugLog
 from aws_login.model import ClientRegistration
 
@@ -34,9 +34,10 @@ class TokenReply:
 
 
 class OidcApi:
-    def __init__(self, client: Any, log: DebugLog) -> None:
+    def __init__(self, client: Any, log: DebugLog, retry: Retry | None = None) -> None:
         self._client = client
         self._log = log
+        self._retry = retry or Retry(lambda _: None, log, attempts=1)
 
     @property
     def endpoint_url(self) -> str:
@@ -53,38 +54,56 @@ class OidcApi:
             params["redirectUris"] = redirect_uris
         if issuer_url:
             params["issuerUrl"] = issuer_url
-        with translate_errors("sign-in: RegisterClient"):
+
+        def call() -> ClientRegistration:
             reply = self._client.register_client(**params)
-        self._log.add_secret(reply["clientSecret"])
-        expires = datetime.fromtimestamp(int(reply["clientSecretExpiresAt"]), timezone.utc)
-        self._log(f"registered OIDC client, valid until {expires:%Y-%m-%d %H:%M}Z")
-        return ClientRegistration(reply["clientId"], reply["clientSecret"], expires)
+            self._log.add_secret(reply["clientSecret"])
+            expires = datetime.fromtimestamp(int(reply["clientSecretExpiresAt"]), timezone.utc)
+            return ClientRegistration(_text(reply["clientId"]), _text(reply["clientSecret"]),
+                                      expires)
+
+        registration = self._retry.call("sign-in: RegisterClient", call)
+        self._log(f"registered OIDC client, valid until {registration.expires_at:%Y-%m-%d %H:%M}Z")
+        return registration
 
     def start_device_authorization(self, registration: ClientRegistration,
                                    start_url: str) -> DeviceAuthorization:
-        with translate_errors("sign-in: StartDeviceAuthorization"):
+        def call() -> DeviceAuthorization:
             reply = self._client.start_device_authorization(
                 clientId=registration.client_id, clientSecret=registration.client_secret,
                 startUrl=start_url)
-        self._log.add_secret(reply["deviceCode"])
-        return DeviceAuthorization(
-            device_code=reply["deviceCode"],
-            user_code=reply["userCode"],
-            verification_uri=reply["verificationUri"],
-            verification_uri_complete=reply.get("verificationUriComplete")
-            or reply["verificationUri"],
-            expires_in=int(reply.get("expiresIn", 600)),
-            interval=int(reply.get("interval") or 5),
-        )
+            self._log.add_secret(reply["deviceCode"])
+            return DeviceAuthorization(
+                device_code=_text(reply["deviceCode"]),
+                user_code=_text(reply["userCode"]),
+                verification_uri=_text(reply["verificationUri"]),
+                verification_uri_complete=_text(reply.get("verificationUriComplete")
+                                                or reply["verificationUri"]),
+                expires_in=int(reply.get("expiresIn", 600)),
+                interval=int(reply.get("interval") or 5),
+            )
+
+        return self._retry.call("sign-in: StartDeviceAuthorization", call)
 
     def create_token(self, registration: ClientRegistration, step: str,
                      **params: Any) -> TokenReply:
-        with translate_errors(step):
+        def call() -> TokenReply:
             reply = self._client.create_token(clientId=registration.client_id,
-                                              clientSecret=registration.client_secret, **params)
-        self._log.add_secret(reply["accessToken"], reply.get("refreshToken"))
-        return TokenReply(reply["accessToken"], int(reply.get("expiresIn", 3600)),
-                          reply.get("refreshToken"))
+                                              clientSecret=registration.client_secret,
+                                              **params)
+            self._log.add_secret(reply["accessToken"], reply.get("refreshToken"))
+            refresh = reply.get("refreshToken")
+            return TokenReply(_text(reply["accessToken"]), int(reply.get("expiresIn", 3600)),
+                              None if refresh is None else _text(refresh))
+
+        return self._retry.call(step, call)
+
+
+def _text(value: object) -> str:
+    """A member that must be a non-empty string (else the answer is malformed)."""
+    if not isinstance(value, str) or not value:
+        raise TypeError("not a string")
+    return value
 
 
 def expiry(now: datetime, seconds: int) -> datetime:

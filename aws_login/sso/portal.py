@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from aws_login.aws import translate_errors
+from aws_login.aws import Retry
 from aws_login.errors import AwsCallError, OperationError
 from aws_login.log import DebugLog
 from aws_login.model import CredentialKind, Credentials
@@ -25,30 +25,39 @@ class Account:
 
 
 class PortalApi:
-    def __init__(self, client: Any, log: DebugLog) -> None:
+    def __init__(self, client: Any, log: DebugLog, retry: Retry | None = None) -> None:
+        """`retry`: for GetRoleCredentials; None: one attempt (discovery paces and retries
+        its own calls)."""
         self._client = client
         self._log = log
+        self._retry = retry or Retry(lambda _: None, log, attempts=1)
 
     def get_role_credentials(self, access_token: str, account_id: str,
                              role_name: str) -> Credentials:
         step = f"SSO GetRoleCredentials ({account_id}/{role_name})"
+
+        def call() -> Credentials:
+            reply = self._client.get_role_credentials(
+                accessToken=access_token, accountId=account_id, roleName=role_name)
+            raw = reply["roleCredentials"]
+            self._log.add_secret(raw["secretAccessKey"], raw["sessionToken"])
+            if not all(isinstance(raw[k], str) and raw[k]
+                       for k in ("accessKeyId", "secretAccessKey", "sessionToken")):
+                raise TypeError("roleCredentials")
+            return Credentials(
+                access_key_id=raw["accessKeyId"],
+                secret_access_key=raw["secretAccessKey"],
+                session_token=raw["sessionToken"],
+                # The portal's expiration is epoch *milliseconds*.
+                expiration=datetime.fromtimestamp(int(raw["expiration"]) / 1000, timezone.utc),
+                kind=CredentialKind.ROLE,
+                source=f"SSO {account_id}/{role_name}",
+            )
+
         try:
-            with translate_errors(step):
-                reply = self._client.get_role_credentials(
-                    accessToken=access_token, accountId=account_id, roleName=role_name)
+            return self._retry.call(step, call)
         except AwsCallError as exc:
             raise explain(exc, step, account_id, role_name) from None
-        raw = reply["roleCredentials"]
-        self._log.add_secret(raw["secretAccessKey"], raw["sessionToken"])
-        return Credentials(
-            access_key_id=raw["accessKeyId"],
-            secret_access_key=raw["secretAccessKey"],
-            session_token=raw["sessionToken"],
-            # The portal's expiration is epoch *milliseconds*.
-            expiration=datetime.fromtimestamp(int(raw["expiration"]) / 1000, timezone.utc),
-            kind=CredentialKind.ROLE,
-            source=f"SSO {account_id}/{role_name}",
-        )
 
     def list_accounts(self, access_token: str, next_token: str | None = None,
                       max_results: int = PAGE_SIZE) -> tuple[list[Account], str | None]:
@@ -56,12 +65,15 @@ class PortalApi:
         params: dict[str, Any] = {"accessToken": access_token, "maxResults": max_results}
         if next_token:
             params["nextToken"] = next_token
-        with translate_errors("SSO ListAccounts"):
+
+        def call() -> tuple[list[Account], str | None]:
             reply = self._client.list_accounts(**params)
-        accounts = [Account(item["accountId"], item.get("accountName", ""),
-                            item.get("emailAddress", ""))
-                    for item in reply.get("accountList", [])]
-        return accounts, reply.get("nextToken") or None
+            accounts = [Account(str(item["accountId"]), item.get("accountName", ""),
+                                item.get("emailAddress", ""))
+                        for item in reply["accountList"]]
+            return accounts, reply.get("nextToken") or None
+
+        return self._retry.call("SSO ListAccounts", call)
 
     def list_account_roles(self, access_token: str, account_id: str,
                            next_token: str | None = None, max_results: int = PAGE_SIZE
@@ -71,10 +83,13 @@ class PortalApi:
                                   "maxResults": max_results}
         if next_token:
             params["nextToken"] = next_token
-        with translate_errors(f"SSO ListAccountRoles ({account_id})"):
+
+        def call() -> tuple[list[str], str | None]:
             reply = self._client.list_account_roles(**params)
-        return ([item["roleName"] for item in reply.get("roleList", [])],
-                reply.get("nextToken") or None)
+            return ([str(item["roleName"]) for item in reply["roleList"]],
+                    reply.get("nextToken") or None)
+
+        return self._retry.call(f"SSO ListAccountRoles ({account_id})", call)
 
 
 def explain(exc: AwsCallError, step: str, account_id: str, role_name: str) -> OperationError:

@@ -1,0 +1,577 @@
+"""Faults on every network step (issue 8): a FaultProxy in front of STS (moto), sso-oidc + the
+SSO portal (FakeSso) and the federation endpoint answers HTTP 500/503, throttles, resets the
+connection, answers too late, or sends cut and malformed bodies.
+
+- transient (N faults, then the server): the command succeeds, and the server saw the call;
+- persistent (every attempt): exactly one line `aws-login: error: <step>: <what>`, exit 1,
+  after exactly the documented number of attempts;
+- after every case: each cache file is a complete, valid file (old or new), and no secret
+  that crossed a proxy appears in aws-login's output.
+
+CI runs a rotating share of the matrix; build-tools/chaos (AWS_LOGIN_CHAOS=1) runs all of it,
+with several fault counts, and reads the cases from the report file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import requests
+
+from aws_login.aws import ATTEMPTS, BACKOFF_CAP, Retry
+from aws_login.errors import AwsCallError
+from aws_login.log import DebugLog
+from aws_login.sso.cache import cache_key
+from aws_login.sso.discovery import THROTTLE_ATTEMPTS, TRANSIENT_ATTEMPTS
+from tests.conftest import USER_KEY_ID, USER_SECRET, Result, run_cli
+from tests.fakes.sso import FakeSso
+from tests.fakes_federation import start_fake_federation
+from tests.faults import (
+    ALL_FAULTS,
+    CHAOS,
+    Fault,
+    FaultProxy,
+    Flavor,
+    cache_problems,
+    leaked,
+    record,
+    tracebacks_in,
+)
+from tests.servers import LoopbackServer
+from tests.test_web_identity import TOKEN as WEB_TOKEN
+
+START_URL = "https://d-1234567890.awsapps.com/start"
+ROLE = ["--sso-acct-id", "111111111111", "--sso-role-name", "AdministratorAccess"]
+SIGN_IN = ["--start-url", START_URL, "--sso-region", "us-east-1"]
+ROLE_A = "arn:aws:iam::111111111111:role/A"
+ROLE_B = "arn:aws:iam::222222222222:role/B"
+READ_TIMEOUT = "0.4"  # AWS_LOGIN_HTTP_TIMEOUT: a SLOW fault holds the answer 1 s
+SLOW_SECONDS = 1.0
+FEDERATION_ATTEMPTS = 3
+
+
+# --------------------------------------------------------------------- the world
+
+
+@dataclass
+class World:
+    """Loopback servers behind fault proxies, and aws-login's environment pointing at them."""
+
+    sts: FaultProxy
+    sso: FaultProxy
+    fed: FaultProxy
+    fake: FakeSso
+    tmp: Path
+    monkeypatch: pytest.MonkeyPatch
+    sleeps: list[float] = field(default_factory=list)
+    written: dict[Path, bytes] = field(default_factory=dict)  # token files set up, as written
+
+    @property
+    def cache(self) -> Path:
+        return self.tmp / "cache"
+
+    def proxy(self, flavor: Flavor) -> FaultProxy:
+        return {Flavor.STS: self.sts, Flavor.SSO: self.sso, Flavor.FEDERATION: self.fed}[flavor]
+
+    def secrets(self) -> set[str]:
+        return self.sts.secrets | self.sso.secrets | self.fed.secrets
+
+    def run(self, argv: list[str], **context: object) -> Result:
+        return run_cli(argv, sleep=self.sleeps.append, **context)  # type: ignore[arg-type]
+
+    def token_file(self, expires_in: timedelta) -> Path:
+        """A real, refreshable sign-in in aws-login's cache, expiring `expires_in` from now."""
+        data = self.fake.issue_token(START_URL).cache_json("us-east-1")
+        data["expiresAt"] = (datetime.now(timezone.utc) + expires_in).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")
+        folder = self.cache / "sso"
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.cache.chmod(0o700)
+        path = folder / f"{cache_key(START_URL)}.json"
+        path.write_text(json.dumps(data))
+        path.chmod(0o600)
+        self.written[path] = path.read_bytes()
+        return path
+
+
+@dataclass
+class Servers:
+    sts: FaultProxy
+    sso: FaultProxy
+    fed: FaultProxy
+    fake: FakeSso
+
+
+@pytest.fixture(scope="module")
+def servers(sts_server: LoopbackServer) -> Iterator[Servers]:
+    """Started once per module (a test resets them): FakeSso, the federation fake, and a
+    fault proxy in front of each server."""
+    federation = start_fake_federation()
+    try:
+        with FakeSso(sts_url=sts_server.url) as fake, \
+                FaultProxy(sts_server.url, Flavor.STS, slow_seconds=SLOW_SECONDS) as sts, \
+                FaultProxy(fake.url, Flavor.SSO, slow_seconds=SLOW_SECONDS) as sso, \
+                FaultProxy(federation.url, Flavor.FEDERATION, slow_seconds=SLOW_SECONDS) as fed:
+            yield Servers(sts, sso, fed, fake)
+    finally:
+        federation.stop()
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, servers: Servers) -> World:
+    for proxy in (servers.sts, servers.sso, servers.fed):
+        proxy.clear()
+    servers.fake.reset_counters()
+    servers.fake.auto_approve = False
+    for name in [n for n in os.environ if n.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    for name in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "config").write_text("")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", servers.sts.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", servers.sso.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", servers.sso.url)
+    monkeypatch.setenv("AWS_LOGIN_FEDERATION_URL", f"{servers.fed.url}/federation")
+    monkeypatch.setenv("AWS_LOGIN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("AWS_LOGIN_HTTP_TIMEOUT", READ_TIMEOUT)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    return World(servers.sts, servers.sso, servers.fed, servers.fake, tmp_path, monkeypatch)
+
+
+def user_keys(world: World) -> None:
+    world.monkeypatch.setenv("AWS_ACCESS_KEY_ID", USER_KEY_ID)
+    world.monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", USER_SECRET)
+
+
+def browser(url: str) -> bool:
+    """A browser whose user approves at once: follows the redirect to aws-login's listener."""
+    requests.get(url, allow_redirects=True, timeout=10)
+    return True
+
+
+# --------------------------------------------------------------------- the steps
+
+
+@dataclass(frozen=True)
+class Step:
+    """A network step of some command: where to put the fault, and what it is called."""
+
+    row: str  # the chaos report's row
+    flavor: Flavor
+    call: str  # the proxy's step name
+    prefix: str  # how the error line names the step
+    run: Callable[[World], Result]
+    kind: str = "aws"  # aws (Retry) | federation | discovery: how many attempts
+    field_name: str = ""  # the member a malformed answer lacks first
+    where: tuple[tuple[str, str], ...] = ()
+
+
+def _device_sign_in(world: World) -> Result:
+    world.fake.auto_approve = True
+    return world.run(["getcallerid", "--use-cache", "--use-device-code", *SIGN_IN, *ROLE],
+                     terminal=True)
+
+
+def _browser_sign_in(world: World) -> Result:
+    world.monkeypatch.setenv("BROWSER", "aws-login-test-browser")  # a browser is available
+    return world.run(["getcallerid", "--use-cache", *SIGN_IN, *ROLE], open_url=browser)
+
+
+def _refresh(world: World) -> Result:
+    world.token_file(timedelta(minutes=-5))  # expired: only a refresh can help
+    return world.run(["dumpcreds", "--credential-helper", "--use-cache", *ROLE])
+
+
+def _role_credentials(world: World) -> Result:
+    world.token_file(timedelta(hours=1))
+    return world.run(["dumpcreds", "--credential-helper", "--use-cache", *ROLE])
+
+
+def _chain(world: World, named: bool = True) -> Result:
+    user_keys(world)
+    name = ["--role-session-name", "chaos"] if named else []
+    return world.run(["dumpcreds", "--credential-helper", "--use-cache", "--assume-roles",
+                      f"{ROLE_A}, {ROLE_B}", *name])
+
+
+def _session_step(world: World) -> Result:
+    user_keys(world)
+    return world.run(["dumpcreds", "--credential-helper", "--use-cache", "--get-session-token"])
+
+
+def _console(world: World) -> Result:
+    user_keys(world)
+    return world.run(["console", "--no-browser", "--assume-roles", ROLE_A,
+                      "--role-session-name", "chaos"])
+
+
+def _discovery(world: World) -> Result:
+    token = world.fake.issue_token(START_URL).access_token
+    return world.run(["dumpconfig", "--sso-access-token", token, "--sso-region", "us-east-1"])
+
+
+def _web_identity(world: World) -> Result:
+    path = world.tmp / "web-token"
+    path.write_text(WEB_TOKEN)
+    return world.run(["getcallerid", "--web-identity-token-file", str(path),
+                      "--web-identity-role-arn", ROLE_A])
+
+
+def _getcallerid(world: World) -> Result:
+    user_keys(world)
+    return world.run(["getcallerid"])
+
+
+GRC = "SSO GetRoleCredentials (111111111111/AdministratorAccess)"
+STEPS = (
+    Step("sign-in", Flavor.SSO, "RegisterClient", "sign-in: RegisterClient", _device_sign_in,
+         field_name="clientSecret"),
+    Step("sign-in", Flavor.SSO, "StartDeviceAuthorization", "sign-in: StartDeviceAuthorization",
+         _device_sign_in, field_name="deviceCode"),
+    Step("sign-in", Flavor.SSO, "CreateToken:device_code", "sign-in: CreateToken (device code)",
+         _device_sign_in, field_name="accessToken"),
+    Step("sign-in", Flavor.SSO, "CreateToken:authorization_code",
+         "sign-in: CreateToken (authorization code)", _browser_sign_in,
+         field_name="accessToken"),
+    Step("refresh", Flavor.SSO, "CreateToken:refresh_token", "token refresh: CreateToken",
+         _refresh, field_name="accessToken"),
+    Step("GetRoleCredentials", Flavor.SSO, "GetRoleCredentials", GRC, _role_credentials,
+         field_name="roleCredentials"),
+    Step("hop N/M", Flavor.STS, "AssumeRole", f"hop 1/2 ({ROLE_A})", _chain,
+         field_name="Credentials", where=(("RoleArn", ROLE_A),)),
+    Step("hop N/M", Flavor.STS, "AssumeRole", f"hop 2/2 ({ROLE_B})", _chain,
+         field_name="Credentials", where=(("RoleArn", ROLE_B),)),
+    Step("hop N/M", Flavor.STS, "GetCallerIdentity", f"hop 1/2 ({ROLE_A}): GetCallerIdentity",
+         lambda world: _chain(world, named=False), field_name="UserId"),
+    Step("session step", Flavor.STS, "GetSessionToken", "session step GetSessionToken",
+         _session_step, field_name="Credentials"),
+    Step("web identity", Flavor.STS, "AssumeRoleWithWebIdentity",
+         f"AssumeRoleWithWebIdentity ({ROLE_A})", _web_identity, field_name="Credentials"),
+    Step("GetCallerIdentity", Flavor.STS, "GetCallerIdentity", "GetCallerIdentity",
+         _getcallerid, field_name="UserId"),
+    Step("getSigninToken", Flavor.FEDERATION, "getSigninToken", "getSigninToken", _console,
+         kind="federation"),
+    Step("discovery", Flavor.SSO, "ListAccounts", "SSO ListAccounts", _discovery,
+         kind="discovery", field_name="accountList"),
+    Step("discovery", Flavor.SSO, "ListAccountRoles", "SSO ListAccountRoles (111111111111)",
+         _discovery, kind="discovery", field_name="roleList",
+         where=(("account_id", "111111111111"),)),
+)
+
+
+def attempts(step: Step, fault: Fault) -> int:
+    """How many times aws-login tries before it gives up (documented per mechanism)."""
+    if step.kind == "federation":
+        return FEDERATION_ATTEMPTS
+    if step.kind == "discovery":
+        return THROTTLE_ATTEMPTS if fault is Fault.THROTTLE else TRANSIENT_ATTEMPTS
+    return ATTEMPTS
+
+
+def expected_error(step: Step, fault: Fault, world: World) -> str:
+    """The exact error line of a persistent fault."""
+    origin = world.proxy(step.flavor).url
+    proxy_hint = "a proxy or firewall may be answering instead of AWS"
+    if step.kind == "federation":
+        what = {
+            Fault.HTTP_500: f"HTTP 500 from {origin}",
+            Fault.HTTP_503: f"HTTP 503 from {origin}",
+            Fault.THROTTLE: f"HTTP 429 from {origin}",
+            Fault.RESET: f"could not reach {origin} (ConnectionError)",
+            Fault.SLOW: f"no answer from {origin} in time (ReadTimeout)",
+            Fault.TRUNCATED: f"the answer of {origin} was cut short (ChunkedEncodingError)",
+        }.get(fault, f"{origin} answered without a SigninToken")
+        hint = ("check AWS_LOGIN_FEDERATION_URL points at a sign-in federation endpoint"
+                if what.endswith("SigninToken")
+                else "check the network, proxy settings and AWS_LOGIN_FEDERATION_URL")
+        return f"aws-login: error: getSigninToken: {what}; {hint} (after 3 attempts)\n"
+    if step.kind == "discovery" and fault is Fault.THROTTLE:
+        return (f"aws-login: error: {step.prefix}: still throttled after {THROTTLE_ATTEMPTS} "
+                "tries; the portal is busy: retry later, or lower --max-concurrency\n")
+    sts = step.flavor is Flavor.STS
+    broke = (f"network error: the connection to {origin} broke before a complete answer; "
+             "check the network and proxy settings")
+    missing = f"malformed reply: the answer has no {step.field_name!r}; {proxy_hint}"
+    what = {
+        Fault.HTTP_500: ("InternalFailure" if sts else "InternalServerException")
+        + ": injected http-500",
+        Fault.HTTP_503: "503: Service Unavailable",
+        Fault.THROTTLE: ("Throttling" if sts else "TooManyRequestsException")
+        + ": injected throttle",
+        Fault.RESET: broke,
+        Fault.TRUNCATED: broke,
+        Fault.SLOW: f"network error: no answer from {origin} in time; check the network and "
+                    "proxy settings (AWS_LOGIN_HTTP_TIMEOUT=SECONDS waits longer)",
+        Fault.MALFORMED: ("malformed reply: the answer could not be read (not the XML or JSON "
+                          f"AWS sends); {proxy_hint}") if sts else missing,
+        Fault.WRONG_SHAPE: missing,
+    }[fault]
+    suffix = "" if step.kind == "discovery" else f" (after {ATTEMPTS} attempts)"
+    return f"aws-login: error: {step.prefix}: {what}{suffix}\n"
+
+
+def carries_secrets(out: str) -> bool:
+    """Whether stdout is a product that is secret by nature: credentials or a sign-in URL."""
+    return '"SecretAccessKey"' in out or out.startswith("http")
+
+
+def check_success(step: Step, result: Result) -> None:
+    assert result.code == 0, result.err
+    assert "error" not in result.err, result.err
+    if step.kind == "federation":
+        assert result.out.startswith(f"{os.environ['AWS_LOGIN_FEDERATION_URL']}?Action=login&")
+    elif carries_secrets(result.out):  # dumpcreds --credential-helper
+        assert json.loads(result.out)["Version"] == 1
+    elif step.kind == "discovery":
+        assert "sso_account_id = 111111111111" in result.out
+    else:
+        assert json.loads(result.out)["Arn"].startswith("arn:aws:sts::")
+
+
+# --------------------------------------------------------------------- the matrix
+
+
+def _cases(persistent: bool) -> list[tuple[Step, Fault, int]]:
+    """(step, fault, fault count). CI: a rotating share that still covers every step and
+    every fault; chaos: everything, transient faults 1, 2 and attempts-1 times in a row."""
+    cases = []
+    for index, step in enumerate(STEPS):
+        for offset, fault in enumerate(ALL_FAULTS):
+            rotating = (offset - index) % len(ALL_FAULTS)
+            if persistent:
+                if CHAOS or rotating == 0:
+                    cases.append((step, fault, 0))
+                continue
+            counts = sorted({1, 2, attempts(step, fault) - 1}) if CHAOS else (
+                [1 + index % 2] if rotating in (3, 6) else [])
+            cases += [(step, fault, n) for n in counts]
+    return cases
+
+
+def _case_id(case: tuple[Step, Fault, int]) -> str:
+    step, fault, count = case
+    return f"{step.call}{'-' + step.where[0][1][-1] if step.where else ''}-{fault.value}" + (
+        f"-x{count}" if count else "")
+
+
+def _inject(world: World, step: Step, fault: Fault, times: int | None) -> FaultProxy:
+    proxy = world.proxy(step.flavor)
+    if times is None:
+        proxy.always(step.call, fault, **dict(step.where))
+    else:
+        proxy.inject(step.call, fault, times, **dict(step.where))
+    return proxy
+
+
+def _check_and_record(world: World, step: Step, fault: Fault, result: Result,
+                      recovered: bool) -> tuple[list[str], list[str], int]:
+    proxy = world.proxy(step.flavor)
+    corrupt = cache_problems(world.cache)
+    # stdout of dumpcreds and console is the product (credentials, the sign-in URL).
+    scanned = result.err + ("" if carries_secrets(result.out) else result.out)
+    secrets = leaked(scanned, world.secrets())
+    crashes = tracebacks_in(result.err)
+    record("faults", step.row, call=step.call, fault=fault.value,
+           injected=proxy.injected(step.call, **dict(step.where)), recovered=int(recovered),
+           clean_failures=int(not recovered and result.code == 1 and crashes == 0),
+           tracebacks=crashes, corrupt_files=len(corrupt), leaked_secrets=len(secrets))
+    return corrupt, secrets, crashes
+
+
+@pytest.mark.parametrize("case", _cases(persistent=False), ids=_case_id)
+def test_transient_faults_are_retried_and_the_command_succeeds(
+        world: World, case: tuple[Step, Fault, int]) -> None:
+    step, fault, count = case
+    proxy = _inject(world, step, fault, count)
+    result = step.run(world)
+    ok = result.code == 0
+    corrupt, secrets, crashes = _check_and_record(world, step, fault, result, ok)
+    check_success(step, result)
+    assert proxy.injected(step.call, **dict(step.where)) == count
+    assert proxy.passed(step.call, **dict(step.where)) >= 1  # it got through in the end
+    assert (corrupt, secrets, crashes) == ([], [], 0)
+    if step.kind == "aws":
+        # Each retry paused, within the backoff's cap.
+        retry_pauses = [s for s in world.sleeps if 0 < s <= BACKOFF_CAP]
+        assert len(retry_pauses) >= count
+
+
+@pytest.mark.parametrize("case", _cases(persistent=True), ids=_case_id)
+def test_persistent_faults_end_in_one_line_naming_the_step(
+        world: World, case: tuple[Step, Fault, int]) -> None:
+    step, fault, _ = case
+    proxy = _inject(world, step, fault, None)
+    result = step.run(world)
+    corrupt, secrets, crashes = _check_and_record(world, step, fault, result, False)
+    *before_error, last = result.err.splitlines(keepends=True) or [""]
+    assert last == expected_error(step, fault, world)
+    # Only a sign-in says something first: where to sign in (no error, no traceback).
+    assert before_error == [] or (step.row == "sign-in" and all(
+        line.startswith(("aws-login: ", "  ", "http")) and "error" not in line
+        for line in before_error)), result.err
+    assert (result.code, result.out) == (1, "")
+    assert proxy.injected(step.call, **dict(step.where)) == attempts(step, fault)
+    assert proxy.passed(step.call, **dict(step.where)) == 0
+    assert (corrupt, secrets, crashes) == ([], [], 0)
+    for path, content in world.written.items():  # a failed refresh keeps the old sign-in
+        assert path.read_bytes() == content
+
+
+def test_the_matrix_covers_every_step_and_fault() -> None:
+    rows = {step.row for step in STEPS}
+    assert rows >= {"sign-in", "refresh", "GetRoleCredentials", "hop N/M", "getSigninToken",
+                    "discovery"}
+    for persistent in (False, True):
+        cases = _cases(persistent)
+        assert {fault for _, fault, _ in cases} == set(ALL_FAULTS)
+        assert {step for step, _, _ in cases} == set(STEPS)
+
+
+# --------------------------------------------------------------------- around the matrix
+
+
+def test_a_refresh_outage_uses_the_sign_in_while_it_lasts(world: World) -> None:
+    """The portal's token endpoint is down, but the cached token has 5 minutes left: the
+    command works, says why on stderr, and the cache keeps the old sign-in."""
+    path = world.token_file(timedelta(minutes=5))
+    before = path.read_bytes()
+    world.sso.always("CreateToken:refresh_token", Fault.HTTP_503)
+    result = world.run(["dumpcreds", "--credential-helper", "--use-cache", *ROLE])
+    assert result.code == 0, result.err
+    expires = json.loads(before)["expiresAt"][11:16]
+    assert result.err == (f"aws-login: could not refresh the SSO sign-in for {START_URL} "
+                          f"(503); using it until it expires at {expires}Z\n")
+    assert world.sso.injected("CreateToken:refresh_token") == ATTEMPTS
+    assert path.read_bytes() == before
+    assert cache_problems(world.cache) == []
+
+
+def test_an_external_token_file_names_the_refresh_when_the_network_fails(world: World) -> None:
+    external = world.tmp / "external.json"
+    data = world.fake.issue_token(START_URL).cache_json("us-east-1")
+    data["expiresAt"] = "2020-01-01T00:00:00Z"
+    external.write_text(json.dumps(data))
+    world.sso.always("CreateToken:refresh_token", Fault.RESET)
+    result = world.run(["getcallerid", "--accesstoken-cache", f"file://{external}", *ROLE])
+    assert result.code == 1
+    assert result.err == (
+        f"aws-login: error: token refresh: CreateToken: network error: the connection to "
+        f"{world.sso.url} broke before a complete answer; check the network and proxy "
+        f"settings (after {ATTEMPTS} attempts)\n")
+
+
+def test_a_garbled_answer_holding_a_real_secret_never_shows_it(world: World,
+                                                               sts_server: LoopbackServer
+                                                               ) -> None:
+    """An answer cut inside the credentials: botocore's parser error quotes the raw body,
+    which must not reach the error line, with or without --debug."""
+    user_keys(world)
+    world.sts.always("AssumeRole", Fault.MALFORMED)
+    for debug in ([], ["--debug"]):
+        result = world.run([*debug, "dumpcreds", "--assume-roles", ROLE_A,
+                            "--role-session-name", "chaos"])
+        assert result.code == 1
+        assert result.err.endswith(
+            "aws-login: error: hop 1/1 (arn:aws:iam::111111111111:role/A): malformed reply: "
+            "the answer could not be read (not the XML or JSON AWS sends); a proxy or "
+            f"firewall may be answering instead of AWS (after {ATTEMPTS} attempts)\n")
+        assert leaked(result.err, world.secrets()) == []
+        assert "FaultCanary" not in result.err
+
+
+def test_http_timeout_variable_is_checked_before_any_request(world: World) -> None:
+    user_keys(world)
+    for value in ("soon", "0", "-1", "nan", "601"):
+        world.monkeypatch.setenv("AWS_LOGIN_HTTP_TIMEOUT", value)
+        result = world.run(["getcallerid"])
+        assert (result.code, result.out) == (2, "")
+        assert result.err == (
+            f"aws-login: error: AWS_LOGIN_HTTP_TIMEOUT {value!r} is not valid; give the "
+            "seconds to wait for an answer, more than 0 and at most 600, e.g. "
+            "AWS_LOGIN_HTTP_TIMEOUT=60\n")
+    assert world.sts.seen == []
+
+
+# --------------------------------------------------------------------- the retry policy
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.pauses: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self.now += seconds
+
+
+def _failing(times: int, code: str = "network error", transient: bool = True
+             ) -> Callable[[], str]:
+    calls = iter(range(times + 1))
+
+    def call() -> str:
+        if next(calls) < times:
+            raise AwsCallError("Op", code, "down", transient=transient)
+        return "ok"
+
+    return call
+
+
+def test_retry_backs_off_with_equal_jitter_and_gives_up_after_five_attempts() -> None:
+    clock = FakeClock()
+    retry = Retry(clock.sleep, DebugLog(io.StringIO()), clock=clock, rng=random.Random(7))
+    assert retry.call("Op", _failing(4), translate=False) == "ok"
+    assert len(clock.pauses) == 4
+    for number, pause in enumerate(clock.pauses, start=1):
+        step = min(BACKOFF_CAP, 0.5 * 2 ** (number - 1))
+        assert step / 2 <= pause <= step
+    clock.pauses.clear()
+    with pytest.raises(AwsCallError) as caught:
+        retry.call("Op", _failing(5), translate=False)
+    assert caught.value.message == "Op: network error: down (after 5 attempts)"
+    assert len(clock.pauses) == 4
+
+
+def test_retry_stops_at_its_time_budget_and_never_retries_a_refusal() -> None:
+    clock = FakeClock()
+    slow_calls = 0
+
+    def slow() -> str:  # each attempt takes 15 s (a read timeout, say)
+        nonlocal slow_calls
+        slow_calls += 1
+        clock.now += 15
+        raise AwsCallError("Op", "network error", "late", transient=True)
+
+    retry = Retry(clock.sleep, None, clock=clock, budget=40.0, rng=random.Random(1))
+    with pytest.raises(AwsCallError) as caught:
+        retry.call("Op", slow, translate=False)
+    assert slow_calls == 3 and clock.now <= 40 + 15
+    assert caught.value.message.endswith("(after 3 attempts)")
+    refused = _failing(1, "AccessDenied", transient=False)
+    with pytest.raises(AwsCallError) as denied:
+        retry.call("Op", refused, translate=False)
+    assert denied.value.message == "Op: AccessDenied: down"
+
+
+def test_a_malformed_answer_is_a_transient_failure() -> None:
+    answers = iter([{}, {"Arn": "arn"}])
+    clock = FakeClock()
+    retry = Retry(clock.sleep, None, clock=clock)
+    assert retry.call("Op", lambda: next(answers)["Arn"], translate=False) == "arn"
+    assert len(clock.pauses) == 1
+
