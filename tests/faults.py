@@ -39,6 +39,7 @@ import socket
 import stat
 import struct
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -110,6 +111,7 @@ class Seen:
     fault: Fault | None  # None: forwarded to the server
     status: int  # the status answered (0: no answer at all)
     params: Mapping[str, str] = field(default_factory=dict, repr=False)
+    at: float = field(default_factory=time.monotonic)  # when it was answered
 
     def is_(self, step: str | None, where: Mapping[str, str]) -> bool:
         return step in (None, self.step) and all(
@@ -523,6 +525,10 @@ def temp_files(folder: Path) -> list[Path]:
 # --------------------------------------------------------------------------- the chaos report
 
 CHAOS = os.environ.get("AWS_LOGIN_CHAOS") == "1"  # build-tools/chaos: the long matrix
+# For AWS_ENDPOINT_URL (botocore: every service without its own AWS_ENDPOINT_URL_*): a
+# loopback port nothing listens on, so a call the test did not route fails instead of
+# leaving the machine.
+NOWHERE = "http://127.0.0.1:9"
 
 
 def record(area: str, step: str, *, injected: int = 0, recovered: int = 0,

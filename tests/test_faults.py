@@ -37,6 +37,7 @@ from tests.fakes_federation import start_fake_federation
 from tests.faults import (
     ALL_FAULTS,
     CHAOS,
+    NOWHERE,
     Fault,
     FaultProxy,
     Flavor,
@@ -140,6 +141,7 @@ def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, servers: Servers) -> 
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "config"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", NOWHERE)
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", servers.sts.url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", servers.sso.url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", servers.sso.url)

@@ -1,0 +1,159 @@
+"""Floods (issue 8): 64 aws-login processes at once, in rounds, with the SSO token and the
+cached session credentials expiring between rounds. Every process must succeed, and the
+server must see exactly one token refresh and one GetRoleCredentials per distinct request per
+round: single flight across processes, through the token lock and the session cache lock.
+
+CI runs two rounds; build-tools/chaos (AWS_LOGIN_CHAOS=1) runs six.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from aws_login.sso.cache import cache_key
+from tests.fakes.sso import Account, FakeSso
+from tests.faults import (
+    CHAOS,
+    NOWHERE,
+    FaultProxy,
+    Flavor,
+    cache_problems,
+    leaked,
+    record,
+    tracebacks_in,
+)
+from tests.servers import LoopbackServer
+
+START_URL = "https://d-1234567890.awsapps.com/start"
+PROCESSES = 64
+REQUESTS = 8  # distinct account/role pairs: 8 processes ask for each
+ROUNDS = 6 if CHAOS else 2
+ACCOUNTS = [Account(f"{100000000000 + i}", f"flood-{i}", f"flood{i}@example.com",
+                    ("ReadOnlyAccess",)) for i in range(REQUESTS)]
+WAITING = "aws-login: waiting for another aws-login to finish signing in or refreshing...\n"
+
+
+@dataclass
+class Flood:
+    fake: FakeSso
+    proxy: FaultProxy
+    cache: Path
+    env: dict[str, str]
+
+    def token_path(self) -> Path:
+        return self.cache / "sso" / f"{cache_key(START_URL)}.json"
+
+    def run_round(self) -> list[tuple[int, str, str]]:
+        """Start every process at once; (exit code, stdout, stderr) of each."""
+        commands = [[sys.executable, "-m", "aws_login", "dumpcreds", "--credential-helper",
+                     "--use-cache", "--sso-acct-id", ACCOUNTS[i % REQUESTS].account_id,
+                     "--sso-role-name", "ReadOnlyAccess"] for i in range(PROCESSES)]
+        processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      stdin=subprocess.DEVNULL, env=self.env, text=True)
+                     for command in commands]
+        results = []
+        for process in processes:
+            out, err = process.communicate(timeout=240)
+            results.append((process.returncode, out, err))
+        return results
+
+    def expire_everything(self) -> None:
+        """Between rounds: the SSO token expires (at the server too), and every cached
+        session has less than the 15 minutes aws-login needs to reuse it."""
+        path = self.token_path()
+        data = json.loads(path.read_text())
+        data["expiresAt"] = _iso(datetime.now(timezone.utc) - timedelta(minutes=1))
+        _replace(path, json.dumps(data))
+        self.fake.expire_access_tokens()
+        soon = datetime.now(timezone.utc) + timedelta(minutes=5)
+        for entry in (self.cache / "sessions").glob("*.json"):
+            cached = json.loads(entry.read_text())
+            cached["Expiration"] = _iso(soon)
+            _replace(entry, json.dumps(cached))
+        for entry in (self.cache / "sessions" / "fast").glob("*"):
+            header, _, body = entry.read_text().partition("\n")
+            _replace(entry, f"{header.rsplit(' ', 1)[0]} {soon.timestamp()!r}\n{body}")
+
+
+def _iso(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _replace(path: Path, text: str) -> None:
+    """Rewrite a cache file the way aws-login does (atomic, 0600): no process may see it
+    half written, because a torn file here would be the test's fault, not aws-login's."""
+    temp = path.with_name(f".{path.name}.test.tmp")
+    temp.write_text(text)
+    temp.chmod(0o600)
+    os.replace(temp, path)
+
+
+@pytest.fixture
+def flood(sts_server: LoopbackServer, tmp_path: Path) -> Iterator[Flood]:
+    with FakeSso(ACCOUNTS, sts_url=sts_server.url, latency_ms=20) as fake, \
+            FaultProxy(fake.url, Flavor.SSO) as proxy:
+        cache = tmp_path / "cache"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(HOME=str(tmp_path), AWS_CONFIG_FILE=str(tmp_path / "none"),
+                   AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+                   AWS_EC2_METADATA_DISABLED="true", AWS_ENDPOINT_URL=NOWHERE,
+                   AWS_ENDPOINT_URL_SSO=proxy.url,
+                   AWS_ENDPOINT_URL_SSO_OIDC=proxy.url, AWS_LOGIN_CACHE_DIR=str(cache),
+                   NO_PROXY="127.0.0.1")
+        for name in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY"):
+            env.pop(name, None)
+        grant = fake.issue_token(START_URL).cache_json("us-east-1")
+        grant["expiresAt"] = _iso(datetime.now(timezone.utc) - timedelta(minutes=5))
+        (cache / "sso").mkdir(parents=True, mode=0o700)
+        cache.chmod(0o700)
+        flood = Flood(fake, proxy, cache, env)
+        flood.token_path().write_text(json.dumps(grant))
+        flood.token_path().chmod(0o600)
+        yield flood
+
+
+def test_64_processes_per_round_share_one_refresh(flood: Flood) -> None:
+    for round_number in range(1, ROUNDS + 1):
+        if round_number > 1:
+            flood.expire_everything()
+        flood.fake.reset_counters()
+        started = time.monotonic()
+        results = flood.run_round()
+        seconds = time.monotonic() - started
+        failures = [err for code, _out, err in results if code != 0]
+        crashes = sum(tracebacks_in(err) for _code, _out, err in results)
+        unexpected = [err for _code, _out, err in results if err not in ("", WAITING)]
+        corrupt = cache_problems(flood.cache)
+        secrets = leaked("".join(err for _code, _out, err in results), flood.proxy.secrets)
+        refreshes = flood.fake.calls["CreateToken:refresh_token"]
+        role_calls = flood.fake.calls["GetRoleCredentials"]
+        record("floods", f"round {round_number}", injected=0, recovered=PROCESSES - len(failures),
+               clean_failures=0, tracebacks=crashes, corrupt_files=len(corrupt),
+               leaked_secrets=len(secrets), processes=PROCESSES, failures=len(failures),
+               refreshes=refreshes, role_credentials=role_calls, seconds=round(seconds, 1))
+        assert failures == [], failures[:3]
+        assert unexpected == [], unexpected[:3]
+        assert all(json.loads(out)["Version"] == 1 for _code, out, _err in results)
+        # Same request, same credentials: one GetRoleCredentials served all eight.
+        by_request: dict[str, set[str]] = {}
+        for index, (_code, out, _err) in enumerate(results):
+            by_request.setdefault(ACCOUNTS[index % REQUESTS].account_id, set()).add(
+                json.loads(out)["AccessKeyId"])
+        assert all(len(keys) == 1 for keys in by_request.values()), by_request
+        assert refreshes == 1, f"round {round_number}"
+        assert role_calls == REQUESTS, f"round {round_number}"
+        assert flood.fake.calls["CreateToken"] == 1  # the refresh, and no sign-in
+        assert (corrupt, secrets, crashes) == ([], [], 0)
+    # The refresh token rotated every round; the cache holds the live one.
+    stored = json.loads(flood.token_path().read_text())
+    assert flood.fake.live_refresh_tokens() == [stored["refreshToken"]]
