@@ -141,7 +141,10 @@ class AwsClients:
         if profile not in self._sessions:
             import botocore.session
 
-            self._sessions[profile] = botocore.session.Session(profile=profile)
+            session = botocore.session.Session(profile=profile)
+            with translate_errors("reading the AWS config file"):
+                session.full_config  # noqa: B018  (parse it now: a broken file is bad input)
+            self._sessions[profile] = session
         return self._sessions[profile]
 
     def client(self, service: str, region: str, credentials: Credentials | None, *,
@@ -298,6 +301,12 @@ def translate_errors(operation: str) -> Iterator[None]:
                            transient=True) from None
     except bex.ParamValidationError as exc:
         raise UsageError(f"{operation}: {_one_line(str(exc))}") from None
+    except bex.ConfigParseError as exc:  # a broken ~/.aws/config or credentials file
+        path = getattr(exc, "kwargs", {}).get("path", "the AWS config file")
+        raise UsageError(f"cannot parse {path}: AWS config and credentials files are INI "
+                         "text in UTF-8 ([section] lines, then key = value lines); fix it, or "
+                         "point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE elsewhere") \
+            from None
     except bex.BotoCoreError as exc:
         raise AwsCallError(operation, type(exc).__name__, _one_line(str(exc))) from None
     except _urllib3_errors() as exc:

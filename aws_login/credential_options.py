@@ -33,6 +33,7 @@ from aws_login.model import (
 )
 
 FEDERATION_POLICY_MAX = 2048
+FEDERATION_POLICY_FILE_MAX = 1 << 20  # a file may be pretty-printed; never read one unbounded
 
 Federated = Literal["SAML", "web identity"]
 _START_CALL = {"SAML": "AssumeRoleWithSAML", "web identity": "AssumeRoleWithWebIdentity"}
@@ -301,12 +302,21 @@ def _session_step(args: argparse.Namespace) -> SessionStep | None:
 
 def _federation_policy(value: str) -> str:
     if value.startswith("file://"):
+        from aws_login.files import read_limited
+
         path = Path(value[len("file://"):]).expanduser()
         try:
-            value = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            data = read_limited(path, FEDERATION_POLICY_FILE_MAX)
+            if len(data) > FEDERATION_POLICY_FILE_MAX:
+                raise UsageError(f"--federation-policy: {path} is larger than "
+                                 f"{FEDERATION_POLICY_FILE_MAX} bytes; it is not a policy")
+            value = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(f"--federation-policy: {path} is not UTF-8 text; it should hold "
+                             "a JSON policy document") from None
+        except OSError as exc:
             raise UsageError(f"--federation-policy: cannot read {path}: "
-                             f"{getattr(exc, 'strerror', None) or exc}") from None
+                             f"{exc.strerror or exc}") from None
     try:
         document = json.loads(value)
     except json.JSONDecodeError as exc:

@@ -82,11 +82,31 @@ def _remove_stale_temps(folder: Path, name: str) -> None:
                 leftover.unlink()
 
 
+def read_limited(path: Path, max_bytes: int) -> bytes:
+    """At most max_bytes + 1 bytes of a regular file (more means: too large).
+
+    Raises OSError as open() does; also for a FIFO, socket or device, which could block
+    forever or never end (e.g. --accesstoken-cache file:///dev/zero)."""
+    import errno
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory")
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file (a pipe, socket or device)")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(max_bytes + 1)
+    finally:
+        os.close(fd)
+
+
 def read_text(path: Path, max_bytes: int = 1 << 20) -> str | None:
     """The file's text, or None when it does not exist. Refuses folders and huge files."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+        data = read_limited(path, max_bytes)
     except FileNotFoundError:
         return None
     except IsADirectoryError:

@@ -116,10 +116,11 @@ def plan_spec(path: str, wanted_role: str | None, duration: int | None, region: 
 
 def read_limited(path_text: str, option: str, max_bytes: int, what: str) -> str:
     """The text of a small input file; every way it can be unusable is a usage error."""
+    from aws_login.files import read_limited as read_file
+
     path = Path(path_text).expanduser()
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+        data = read_file(path, max_bytes)
     except FileNotFoundError:
         raise UsageError(f"{option} {path}: no such file") from None
     except IsADirectoryError:

@@ -52,7 +52,8 @@ def parse(text: str) -> SsoToken:
     try:
         data: Any = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise TokenFileError(f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        raise TokenFileError(f"not valid JSON ({exc.msg}: line {exc.lineno} column "
+                             f"{exc.colno})") from None
     if not isinstance(data, dict):
         raise TokenFileError("not a token file: expected a JSON object")
     missing = [name for name in REQUIRED if name not in data]
