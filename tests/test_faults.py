@@ -19,148 +19,57 @@ import json
 import os
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import requests
 
 from aws_login.aws import ATTEMPTS, BACKOFF_CAP, Retry
 from aws_login.errors import AwsCallError
 from aws_login.log import DebugLog
-from aws_login.sso.cache import cache_key
 from aws_login.sso.discovery import THROTTLE_ATTEMPTS, TRANSIENT_ATTEMPTS
-from tests.conftest import USER_KEY_ID, USER_SECRET, Result, run_cli
-from tests.fakes.sso import FakeSso
-from tests.fakes_federation import start_fake_federation
+from tests.conftest import Result
 from tests.faults import (
     ALL_FAULTS,
     CHAOS,
-    NOWHERE,
+    ROLE,
+    ROLE_A,
+    ROLE_B,
+    SIGN_IN,
+    START_URL,
     Fault,
     FaultProxy,
     Flavor,
+    Servers,
+    World,
+    browser,
     cache_problems,
     leaked,
+    make_world,
     record,
+    start_servers,
     tracebacks_in,
+    user_keys,
 )
 from tests.servers import LoopbackServer
 from tests.test_web_identity import TOKEN as WEB_TOKEN
 
-START_URL = "https://d-1234567890.awsapps.com/start"
-ROLE = ["--sso-acct-id", "111111111111", "--sso-role-name", "AdministratorAccess"]
-SIGN_IN = ["--start-url", START_URL, "--sso-region", "us-east-1"]
-ROLE_A = "arn:aws:iam::111111111111:role/A"
-ROLE_B = "arn:aws:iam::222222222222:role/B"
-READ_TIMEOUT = "0.4"  # AWS_LOGIN_HTTP_TIMEOUT: a SLOW fault holds the answer 1 s
-SLOW_SECONDS = 1.0
 FEDERATION_ATTEMPTS = 3
 
 
 # --------------------------------------------------------------------- the world
 
 
-@dataclass
-class World:
-    """Loopback servers behind fault proxies, and aws-login's environment pointing at them."""
-
-    sts: FaultProxy
-    sso: FaultProxy
-    fed: FaultProxy
-    fake: FakeSso
-    tmp: Path
-    monkeypatch: pytest.MonkeyPatch
-    sleeps: list[float] = field(default_factory=list)
-    written: dict[Path, bytes] = field(default_factory=dict)  # token files set up, as written
-
-    @property
-    def cache(self) -> Path:
-        return self.tmp / "cache"
-
-    def proxy(self, flavor: Flavor) -> FaultProxy:
-        return {Flavor.STS: self.sts, Flavor.SSO: self.sso, Flavor.FEDERATION: self.fed}[flavor]
-
-    def secrets(self) -> set[str]:
-        return self.sts.secrets | self.sso.secrets | self.fed.secrets
-
-    def run(self, argv: list[str], **context: object) -> Result:
-        return run_cli(argv, sleep=self.sleeps.append, **context)  # type: ignore[arg-type]
-
-    def token_file(self, expires_in: timedelta) -> Path:
-        """A real, refreshable sign-in in aws-login's cache, expiring `expires_in` from now."""
-        data = self.fake.issue_token(START_URL).cache_json("us-east-1")
-        data["expiresAt"] = (datetime.now(timezone.utc) + expires_in).strftime(
-            "%Y-%m-%dT%H:%M:%SZ")
-        folder = self.cache / "sso"
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.cache.chmod(0o700)
-        path = folder / f"{cache_key(START_URL)}.json"
-        path.write_text(json.dumps(data))
-        path.chmod(0o600)
-        self.written[path] = path.read_bytes()
-        return path
-
-
-@dataclass
-class Servers:
-    sts: FaultProxy
-    sso: FaultProxy
-    fed: FaultProxy
-    fake: FakeSso
-
-
 @pytest.fixture(scope="module")
 def servers(sts_server: LoopbackServer) -> Iterator[Servers]:
-    """Started once per module (a test resets them): FakeSso, the federation fake, and a
-    fault proxy in front of each server."""
-    federation = start_fake_federation()
-    try:
-        with FakeSso(sts_url=sts_server.url) as fake, \
-                FaultProxy(sts_server.url, Flavor.STS, slow_seconds=SLOW_SECONDS) as sts, \
-                FaultProxy(fake.url, Flavor.SSO, slow_seconds=SLOW_SECONDS) as sso, \
-                FaultProxy(federation.url, Flavor.FEDERATION, slow_seconds=SLOW_SECONDS) as fed:
-            yield Servers(sts, sso, fed, fake)
-    finally:
-        federation.stop()
+    with start_servers(sts_server.url) as started:
+        yield started
 
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, servers: Servers) -> World:
-    for proxy in (servers.sts, servers.sso, servers.fed):
-        proxy.clear()
-    servers.fake.reset_counters()
-    servers.fake.auto_approve = False
-    for name in [n for n in os.environ if n.startswith("AWS_")]:
-        monkeypatch.delenv(name)
-    for name in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY"):
-        monkeypatch.delenv(name, raising=False)
-    (tmp_path / "config").write_text("")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "config"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", NOWHERE)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", servers.sts.url)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", servers.sso.url)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", servers.sso.url)
-    monkeypatch.setenv("AWS_LOGIN_FEDERATION_URL", f"{servers.fed.url}/federation")
-    monkeypatch.setenv("AWS_LOGIN_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("AWS_LOGIN_HTTP_TIMEOUT", READ_TIMEOUT)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    return World(servers.sts, servers.sso, servers.fed, servers.fake, tmp_path, monkeypatch)
-
-
-def user_keys(world: World) -> None:
-    world.monkeypatch.setenv("AWS_ACCESS_KEY_ID", USER_KEY_ID)
-    world.monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", USER_SECRET)
-
-
-def browser(url: str) -> bool:
-    """A browser whose user approves at once: follows the redirect to aws-login's listener."""
-    requests.get(url, allow_redirects=True, timeout=10)
-    return True
+    return make_world(monkeypatch, tmp_path, servers)
 
 
 # --------------------------------------------------------------------- the steps
