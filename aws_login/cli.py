@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
     except AwsLoginError as exc:
         if debug:
             _print_traceback(ctx)
-        ctx.stderr.write(f"aws-login: error: {ctx.log.scrub(exc.message)}\n")
+        ctx.stderr.write(f"aws-login: error: {_one_line(ctx.log.scrub(exc.message))}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         ctx.stderr.write("aws-login: interrupted\n")
@@ -114,8 +114,16 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
         if debug:
             _print_traceback(ctx)
         ctx.stderr.write(f"aws-login: error: unexpected {type(exc).__name__}: "
-                         f"{ctx.log.scrub(str(exc))} (rerun with --debug for details)\n")
+                         f"{_one_line(ctx.log.scrub(str(exc)))} (rerun with --debug for "
+                         "details)\n")
         return 1
+
+
+def _one_line(text: str) -> str:
+    """Control characters (a newline or an escape sequence in a file name, say) shown as
+    escapes: the error stays one line and cannot rewrite the terminal."""
+    return "".join(repr(ch)[1:-1] if ord(ch) < 32 or 127 <= ord(ch) < 160 else ch
+                   for ch in text)
 
 
 def _print_traceback(ctx: Context) -> None:

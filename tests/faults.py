@@ -645,6 +645,8 @@ def temp_files(folder: Path) -> list[Path]:
 # --------------------------------------------------------------------------- the chaos report
 
 CHAOS = os.environ.get("AWS_LOGIN_CHAOS") == "1"  # build-tools/chaos: the long matrix
+# Read at import: the tests clear AWS_* variables from the environment they run in.
+REPORT = os.environ.get("AWS_LOGIN_CHAOS_REPORT")
 # For AWS_ENDPOINT_URL (botocore: every service without its own AWS_ENDPOINT_URL_*): a
 # loopback port nothing listens on, so a call the test did not route fails instead of
 # leaving the machine.
@@ -655,13 +657,12 @@ def record(area: str, step: str, *, injected: int = 0, recovered: int = 0,
            clean_failures: int = 0, tracebacks: int = 0, corrupt_files: int = 0,
            leaked_secrets: int = 0, **extra: object) -> None:
     """Append one case to the chaos report (AWS_LOGIN_CHAOS_REPORT), when one is kept."""
-    report = os.environ.get("AWS_LOGIN_CHAOS_REPORT")
-    if not report:
+    if not REPORT:
         return
     row = {"area": area, "step": step, "injected": injected, "recovered": recovered,
            "clean_failures": clean_failures, "tracebacks": tracebacks,
            "corrupt_files": corrupt_files, "leaked_secrets": leaked_secrets, **extra}
-    with open(report, "a", encoding="utf-8") as handle:
+    with open(REPORT, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(row) + "\n")
 
 

@@ -287,14 +287,14 @@ def _inject(world: World, step: Step, fault: Fault, times: int | None) -> FaultP
 
 
 def _check_and_record(world: World, step: Step, fault: Fault, result: Result,
-                      recovered: bool) -> tuple[list[str], list[str], int]:
+                      recovered: bool, mode: str) -> tuple[list[str], list[str], int]:
     proxy = world.proxy(step.flavor)
     corrupt = cache_problems(world.cache)
     # stdout of dumpcreds and console is the product (credentials, the sign-in URL).
     scanned = result.err + ("" if carries_secrets(result.out) else result.out)
     secrets = leaked(scanned, world.secrets())
     crashes = tracebacks_in(result.err)
-    record("faults", step.row, call=step.call, fault=fault.value,
+    record("faults", step.row, mode=mode, call=step.call, fault=fault.value,
            injected=proxy.injected(step.call, **dict(step.where)), recovered=int(recovered),
            clean_failures=int(not recovered and result.code == 1 and crashes == 0),
            tracebacks=crashes, corrupt_files=len(corrupt), leaked_secrets=len(secrets))
@@ -308,7 +308,7 @@ def test_transient_faults_are_retried_and_the_command_succeeds(
     proxy = _inject(world, step, fault, count)
     result = step.run(world)
     ok = result.code == 0
-    corrupt, secrets, crashes = _check_and_record(world, step, fault, result, ok)
+    corrupt, secrets, crashes = _check_and_record(world, step, fault, result, ok, "transient")
     check_success(step, result)
     assert proxy.injected(step.call, **dict(step.where)) == count
     assert proxy.passed(step.call, **dict(step.where)) >= 1  # it got through in the end
@@ -325,7 +325,8 @@ def test_persistent_faults_end_in_one_line_naming_the_step(
     step, fault, _ = case
     proxy = _inject(world, step, fault, None)
     result = step.run(world)
-    corrupt, secrets, crashes = _check_and_record(world, step, fault, result, False)
+    corrupt, secrets, crashes = _check_and_record(world, step, fault, result, False,
+                                                  "persistent")
     *before_error, last = result.err.splitlines(keepends=True) or [""]
     assert last == expected_error(step, fault, world)
     # Only a sign-in says something first: where to sign in (no error, no traceback).

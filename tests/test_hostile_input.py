@@ -195,6 +195,9 @@ ROWS = (
         "(aws sso login) and import the new file", code=1),
     Row("importcache", ("--accesstoken-cache", "{tmp}/folder"),
         "--accesstoken-cache: {tmp}/folder is a folder, not a file"),
+    Row("importcache", ("--accesstoken-cache", "file://{tmp}/two\nlines\x1b[2J.json"),
+        "--accesstoken-cache: {tmp}/two\\nlines\\x1b[2J.json does not exist; give the path "
+        "of a token file, e.g. file://~/.aws/sso/cache/<hash>.json"),
     # clearcache
     Row("clearcache", ("--only", "nothing"),
         "argument --only: invalid choice: 'nothing' (choose from 'sessions', 'sso') (see: "

@@ -46,7 +46,7 @@ START_URL = "https://d-1234567890.awsapps.com/start"
 ROLE = ["--sso-acct-id", "111111111111", "--sso-role-name", "AdministratorAccess"]
 STANDIN = Path(__file__).with_name("browser_standin.py")
 LATENCY_MS = 150
-KILLS = {"refresh": 150, "sign-in": 60} if CHAOS else {"refresh": 10, "sign-in": 6}
+KILLS = {"refresh": 170, "sign-in": 70} if CHAOS else {"refresh": 10, "sign-in": 6}
 PARALLEL = 4  # trials at once: most of a trial is waiting for the slow fake
 RNG = random.Random(int(os.environ.get("AWS_LOGIN_CHAOS_SEED", "8")))
 

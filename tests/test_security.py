@@ -108,6 +108,8 @@ def test_cache_files_are_private_even_under_umask_000(sts_server: LoopbackServer
     made = [cache.parent.parent, cache.parent, *[p for p in [cache, *cache.rglob("*")]]]
     modes = {p.relative_to(tmp_path).as_posix(): stat.S_IMODE(p.lstat().st_mode) for p in made}
     expected = {name: 0o700 if (tmp_path / name).is_dir() else 0o600 for name in modes}
+    record("security", "modes under umask 000",
+           corrupt_files=sum(modes[name] != expected[name] for name in modes), files=len(modes))
     assert modes == expected
     kinds = {p.parent.name for p in cache.rglob("*") if p.is_file()}
     assert kinds >= {"sso", "registrations", "locks", "sessions", "fast", "known"}
@@ -138,8 +140,11 @@ def test_symlinks_planted_where_cache_files_go_are_replaced_not_followed(world: 
         path.symlink_to(victim)
         victims[victim] = victim.read_text()
     second = world.run(argv, open_url=browser)
+    changed = [v for v in victims if v.read_text() != victims[v]]
+    record("security", "planted symlinks", injected=len(victims),
+           recovered=int(second.code == 0), corrupt_files=len(changed))
     assert second.code == 0, second.err
-    assert {victim: victim.read_text() for victim in victims} == victims
+    assert changed == []
     assert all(not p.is_symlink() for p in _cache_files(world.cache))
     assert cache_problems(world.cache) == []
     # Each planted link was reported as unusable, and then replaced.
