@@ -25,6 +25,10 @@ Bodies of the last three carry CANARY secrets: they must never show up in aws-lo
 The proxy also harvests every secret that crosses it (keys, session tokens, access, refresh
 and sign-in tokens, client secrets, device codes, PKCE codes) so tests can scan aws-login's
 output for all of them.
+
+Also here, shared by the hardening tests: a world of fakes behind proxies (start_servers,
+make_world), the cache check run after every case (cache_problems), and the report that
+build-tools/chaos tabulates (record; AWS_LOGIN_CHAOS=1 selects the long matrix).
 """
 
 from __future__ import annotations
@@ -477,8 +481,8 @@ ROLE = ["--sso-acct-id", "111111111111", "--sso-role-name", "AdministratorAccess
 SIGN_IN = ["--start-url", START_URL, "--sso-region", "us-east-1"]
 ROLE_A = "arn:aws:iam::111111111111:role/A"
 ROLE_B = "arn:aws:iam::222222222222:role/B"
-READ_TIMEOUT = "0.4"  # AWS_LOGIN_HTTP_TIMEOUT: a SLOW fault holds the answer 1 s
-SLOW_SECONDS = 1.0
+READ_TIMEOUT = "0.5"  # AWS_LOGIN_HTTP_TIMEOUT: a SLOW fault holds the answer 1.2 s
+SLOW_SECONDS = 1.2
 
 
 @dataclass
