@@ -42,19 +42,27 @@ def private_folder(path: Path) -> Path:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Atomically replace `path` with `text`, mode 0600."""
+    """Atomically replace `path` with `text`, mode 0600, in a private folder."""
     folder = private_folder(path.parent)
+    write_atomically(path, text.encode("utf-8"), FILE_MODE)
+    _remove_stale_temps(folder, path.name)
+
+
+def write_atomically(path: Path, data: bytes, mode: int, failure_note: str = "") -> None:
+    """Replace `path` with `data` (file mode `mode`) so that a reader, or a writer killed
+    half-way, only ever sees the old or the new content: temp file, fsync, rename."""
     import tempfile  # only when writing: a cache hit reads and never pays for it
 
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise OperationError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise OperationError(f"cannot write {path}: {exc.strerror or exc}{failure_note}"
+                             ) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "wb") as handle:
             if os.name == "posix":
-                os.fchmod(handle.fileno(), FILE_MODE)
-            handle.write(text)
+                os.fchmod(handle.fileno(), mode)
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)
@@ -62,9 +70,9 @@ def write_private(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         if isinstance(exc, OSError):
-            raise OperationError(f"cannot write {path}: {exc.strerror or exc}") from None
+            raise OperationError(f"cannot write {path}: {exc.strerror or exc}{failure_note}"
+                                 ) from None
         raise
-    _remove_stale_temps(folder, path.name)
 
 
 # A live writer holds its temp file for milliseconds; an older one belongs to a writer that

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import stat
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -15,6 +13,7 @@ from typing import TextIO
 from aws_login import arns, configgen
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError, UsageError
+from aws_login.files import write_atomically
 from aws_login.model import TokenSource
 from aws_login.sso_options import add_token_arguments, build_token_spec, token_source
 
@@ -219,22 +218,9 @@ def _write(path: Path, text: str, previous: str | None) -> Path | None:
 
 
 def _atomic_write(path: Path, text: str, mode: int) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            if os.name == "posix":
-                os.fchmod(handle.fileno(), mode)
-            handle.write(text.encode("utf-8", "surrogateescape"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        if isinstance(exc, OSError):
-            raise OperationError(f"cannot write {path}: {exc.strerror or exc}; the file was "
-                                 "left as it was") from None
-        raise
+    # surrogateescape: bytes of the user's file that are not UTF-8 are written back as they were
+    write_atomically(path, text.encode("utf-8", "surrogateescape"), mode,
+                     "; the file was left as it was")
 
 
 class _Progress:
