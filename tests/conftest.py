@@ -1,5 +1,6 @@
-"""Shared fixtures: a real moto STS/IMDS server on 127.0.0.1, a clean AWS environment per
-test, and runners for aws-login in-process and as a real subprocess."""
+"""Shared fixtures: a real moto STS/IMDS server on 127.0.0.1 that records every request, a
+clean AWS environment per test, and runners for aws-login in-process and as a real
+subprocess."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from aws_login.cli import main
 from aws_login.context import Context
 from tests.fakes.sso import FakeSso
-from tests.servers import LoopbackServer, start_moto
+from tests.fakes_federation import FakeFederation, start_fake_federation
+from tests.servers import LoopbackServer, Recorder, start_moto
+
+if TYPE_CHECKING:
+    from tests.faults import Servers, World
 
 # Example IAM user keys in the format AWS uses (AWS's documentation values).
 USER_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
@@ -45,6 +50,13 @@ def sts(sts_server: LoopbackServer) -> LoopbackServer:
     """The moto server with an empty request log."""
     sts_server.recorder.clear()
     return sts_server
+
+
+@pytest.fixture
+def calls(sts: LoopbackServer) -> Recorder:
+    """What reached moto during this test: each request's Action, parameters, signer and
+    answer (the log of `sts`, emptied when the test starts)."""
+    return sts.recorder
 
 
 @pytest.fixture
@@ -93,6 +105,14 @@ def run_cli(argv: Sequence[str], stdin: str = "", terminal: bool = False,
     return Result(code, out.getvalue(), err.getvalue())
 
 
+def error_line(err: str) -> str:
+    """The one error line, checking that it is the only thing on stderr."""
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
 def run_process(argv: Sequence[str], env: Mapping[str, str] | None = None,
                 timeout: float = 60, **kwargs: object) -> subprocess.CompletedProcess[str]:
     """Run aws-login as a real process (`python -m aws_login`)."""
@@ -109,14 +129,57 @@ def fake_sso(sts_server: LoopbackServer) -> Iterator[FakeSso]:
 
 
 @pytest.fixture
-def sso_env(monkeypatch: pytest.MonkeyPatch, aws_env: Path, fake_sso: FakeSso,
-            tmp_path: Path) -> Path:
-    """aws_env plus the SSO endpoints on the fake, no browser, and a private cache folder
-    (returned)."""
+def cache_env(aws_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """aws_env plus a private aws-login cache folder (returned; not made yet)."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("AWS_LOGIN_CACHE_DIR", str(cache))
+    return cache
+
+
+@pytest.fixture
+def sso_env(monkeypatch: pytest.MonkeyPatch, cache_env: Path, fake_sso: FakeSso) -> Path:
+    """cache_env plus the SSO endpoints on the fake and no browser; returns the cache
+    folder."""
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", fake_sso.url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", fake_sso.url)
     for name in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY"):
         monkeypatch.delenv(name, raising=False)
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("AWS_LOGIN_CACHE_DIR", str(cache))
-    return cache
+    return cache_env
+
+
+@pytest.fixture(scope="module")
+def federation_server() -> Iterator[FakeFederation]:
+    """The loopback sign-in federation endpoint fake (getSigninToken, login, console pages)."""
+    fake = start_fake_federation()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fed(federation_server: FakeFederation, aws_env: Path,
+        monkeypatch: pytest.MonkeyPatch) -> FakeFederation:
+    """The federation fake, set as AWS_LOGIN_FEDERATION_URL, with an empty log; no browser."""
+    federation_server.clear()
+    monkeypatch.setenv("AWS_LOGIN_FEDERATION_URL", federation_server.federation_url)
+    for name in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    return federation_server
+
+
+# tests.faults imports this module, so the fault fixtures import it when they run.
+
+@pytest.fixture(scope="module")
+def fault_servers(sts_server: LoopbackServer) -> Iterator[Servers]:
+    """FakeSso, the federation fake and moto, each behind a fault proxy; once per module."""
+    from tests.faults import start_servers
+
+    with start_servers(sts_server.url) as started:
+        yield started
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fault_servers: Servers) -> World:
+    """aws-login's environment pointing at the fault proxies (reset for this test)."""
+    from tests.faults import make_world
+
+    return make_world(monkeypatch, tmp_path, fault_servers)

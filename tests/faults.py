@@ -27,8 +27,10 @@ and sign-in tokens, client secrets, device codes, PKCE codes) so tests can scan 
 output for all of them.
 
 Also here, shared by the hardening tests: a world of fakes behind proxies (start_servers,
-make_world), the cache check run after every case (cache_problems), and the report that
-build-tools/chaos tabulates (record; AWS_LOGIN_CHAOS=1 selects the long matrix).
+make_world; conftest's `world` fixture), a subprocess environment (process_env), a sign-in
+in the cache (write_sso_token), the cache check run after every case (cache_problems), and
+the report that build-tools/chaos tabulates (record; AWS_LOGIN_CHAOS=1 selects the long
+matrix).
 """
 
 from __future__ import annotations
@@ -513,15 +515,7 @@ class World:
 
     def token_file(self, expires_in: timedelta) -> Path:
         """A real, refreshable sign-in in aws-login's cache, expiring `expires_in` from now."""
-        data = self.fake.issue_token(START_URL).cache_json("us-east-1")
-        data["expiresAt"] = (datetime.now(timezone.utc) + expires_in).strftime(
-            "%Y-%m-%dT%H:%M:%SZ")
-        folder = self.cache / "sso"
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.cache.chmod(0o700)
-        path = folder / f"{cache_key(START_URL)}.json"
-        path.write_text(json.dumps(data))
-        path.chmod(0o600)
+        path = write_sso_token(self.fake, self.cache, expires_in)
         self.written[path] = path.read_bytes()
         return path
 
@@ -573,6 +567,42 @@ def make_world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, servers: Servers
     monkeypatch.setenv("AWS_LOGIN_HTTP_TIMEOUT", READ_TIMEOUT)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     return World(servers.sts, servers.sso, servers.fed, servers.fake, tmp_path, monkeypatch)
+
+
+def utc_text(value: datetime) -> str:
+    """A time as the SSO token cache writes it: 2030-01-01T00:00:00Z."""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sso_token_path(cache: Path) -> Path:
+    """Where aws-login keeps the sign-in for START_URL."""
+    return cache / "sso" / f"{cache_key(START_URL)}.json"
+
+
+def write_sso_token(fake: FakeSso, cache: Path, expires_in: timedelta) -> Path:
+    """A real, refreshable sign-in for START_URL in aws-login's cache, expiring `expires_in`
+    from now, in 0700 folders and a 0600 file as aws-login keeps them."""
+    data = fake.issue_token(START_URL).cache_json("us-east-1")
+    data["expiresAt"] = utc_text(datetime.now(timezone.utc) + expires_in)
+    path = sso_token_path(cache)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    cache.chmod(0o700)
+    path.write_text(json.dumps(data))
+    path.chmod(0o600)
+    return path
+
+
+def process_env(home: Path, **settings: str) -> dict[str, str]:
+    """The environment for aws-login as a real process: this one's without AWS_* and browser
+    settings; HOME=home, no config or credentials file, no IMDS, AWS_ENDPOINT_URL=NOWHERE,
+    loopback never through a proxy; then `settings`."""
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("AWS_") and name not in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(HOME=str(home), AWS_CONFIG_FILE=str(home / "none"),
+               AWS_SHARED_CREDENTIALS_FILE=str(home / "none"), AWS_EC2_METADATA_DISABLED="true",
+               AWS_ENDPOINT_URL=NOWHERE, NO_PROXY="127.0.0.1")
+    env.update(settings)
+    return env
 
 
 def user_keys(world: World) -> None:

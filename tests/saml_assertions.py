@@ -1,6 +1,5 @@
-"""Test helpers for the federated starts: SAML responses as IdPs post them (built here, not
-signed: moto does not check signatures, AWS would), and a moto STS on 127.0.0.1 that keeps
-every call's parameters and whether it was signed.
+"""Test helpers for the SAML start: SAML responses as IdPs post them (built here, not
+signed: moto does not check signatures, AWS would).
 
 moto's AssumeRoleWithSAML reads the assertion with xmltodict and needs at least two Attribute
 elements, and it crashes on a Role attribute with several AttributeValue elements. So tests
@@ -12,16 +11,10 @@ covered by the tests that stop before the network.
 from __future__ import annotations
 
 import base64
-import io
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
-from urllib.parse import parse_qs
 from xml.sax.saxutils import escape, quoteattr
-
-from tests.servers import LoopbackServer, WsgiApp
 
 PROTOCOL_NS = "urn:oasis:names:tc:SAML:2.0:protocol"
 ASSERTION_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -105,68 +98,3 @@ def _attribute(name: str, values: Iterable[str]) -> str:
 
 def _time(when: datetime) -> str:
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-# --- a moto STS that keeps parameters --------------------------------------------------------
-
-@dataclass
-class StsCall:
-    params: dict[str, str]
-    signed: bool  # an Authorization header was sent
-
-    @property
-    def action(self) -> str:
-        return self.params.get("Action", "")
-
-
-class StsCalls:
-    """WSGI wrapper keeping every STS call's parameters (the shared recorder keeps only the
-    Action) and whether it was signed."""
-
-    def __init__(self, app: WsgiApp) -> None:
-        self.app = app
-        self.calls: list[StsCall] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, environ: dict[str, Any],
-                 start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") == "POST":
-            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-            environ["wsgi.input"] = io.BytesIO(body)
-            params = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-            with self._lock:
-                self.calls.append(StsCall(params, "HTTP_AUTHORIZATION" in environ))
-        return self.app(environ, start_response)
-
-    def actions(self) -> list[str]:
-        with self._lock:
-            return [call.action for call in self.calls]
-
-    def only(self, action: str) -> StsCall:
-        with self._lock:
-            [found] = [call for call in self.calls if call.action == action]
-        return found
-
-    def clear(self) -> None:
-        with self._lock:
-            self.calls.clear()
-
-
-@dataclass
-class StsWithCalls:
-    server: LoopbackServer
-    calls: StsCalls
-
-
-def start_sts_with_calls() -> StsWithCalls:
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
-    calls = StsCalls(DomainDispatcherApplication(create_backend_app))
-    return StsWithCalls(LoopbackServer(calls).start(), calls)
-
-
-def serve_sts_with_calls() -> Iterator[StsWithCalls]:
-    """Body of a module-scoped fixture."""
-    sts = start_sts_with_calls()
-    yield sts
-    sts.server.stop()

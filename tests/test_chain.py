@@ -1,35 +1,31 @@
 """Role chaining and the session step (issue 2), against a real moto STS on 127.0.0.1.
 
-A second moto server, wrapped in `CallLog`, shows the exact parameters of every STS call,
+The shared moto server's recorder (`calls`) shows the exact parameters of every STS call,
 the key that signed it and what moto answered, so each hop's RoleArn, RoleSessionName,
 DurationSeconds, ExternalId and MFA fields can be checked. Refusals are real too: moto's
-IAM access control is switched on for the tests that need AWS to say no.
+IAM access control is switched on for the tests that need AWS to say no (a process-wide
+moto setting, restored after each of those tests).
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
-import re
 import uuid
-import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 
 from aws_login import chain
-from aws_login.cli import main
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError
 from aws_login.model import ChainStep, CredentialKind, Credentials
 from tests.conftest import USER_KEY_ID, USER_SECRET, Result, run_cli
-from tests.servers import LoopbackServer
+from tests.servers import LoopbackServer, Recorder
 
 ROLE_A = "arn:aws:iam::111111111111:role/A"
 ROLE_B = "arn:aws:iam::222222222222:role/B"
@@ -38,74 +34,19 @@ MFA_SERIAL = "arn:aws:iam::123456789012:mfa/alice"
 MOTO_ACCOUNT = "123456789012"
 
 
-# --- a moto server that shows every call ------------------------------------------------------
-
-@dataclass
-class Call:
-    action: str
-    params: dict[str, str]
-    key_id: str  # the access key id that signed the request
-    response: str = ""
-
-    def response_values(self, tag: str) -> list[str]:
-        root = ET.fromstring(self.response)
-        return [el.text or "" for el in root.iter() if el.tag.rsplit("}", 1)[-1] == tag]
-
-
-@dataclass
-class CallLog:
-    """WSGI middleware: records each STS query call (parameters, signer, response body)."""
-
-    app: Callable[..., Iterable[bytes]]
-    calls: list[Call] = field(default_factory=list)
-
-    def __call__(self, environ: dict[str, Any],
-                 start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") != "POST":
-            return self.app(environ, start_response)
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        environ["wsgi.input"] = io.BytesIO(body)
-        params = {k: v[0] for k, v in parse_qs(body.decode("utf-8")).items()}
-        signer = re.search(r"Credential=([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
-        call = Call(params.pop("Action", ""), params, signer.group(1) if signer else "")
-        params.pop("Version", None)
-        self.calls.append(call)
-        chunks = list(self.app(environ, start_response))
-        call.response = b"".join(chunks).decode("utf-8")
-        return chunks
-
-    def actions(self) -> list[str]:
-        return [call.action for call in self.calls]
-
-    def of(self, action: str) -> list[Call]:
-        return [call for call in self.calls if call.action == action]
-
-    def secrets(self) -> set[str]:
-        """Every secret key and session token moto handed out."""
-        return {value for call in self.calls
-                for tag in ("SecretAccessKey", "SessionToken")
-                for value in call.response_values(tag) if value}
-
-
-@pytest.fixture(scope="module")
-def call_server() -> Iterator[LoopbackServer]:
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
-    server = LoopbackServer(CallLog(DomainDispatcherApplication(create_backend_app))).start()
-    yield server
-    server.stop()
-
+# --- fixtures --------------------------------------------------------------------------------
 
 @pytest.fixture
-def calls(user_keys: None, call_server: LoopbackServer,
-          monkeypatch: pytest.MonkeyPatch) -> CallLog:
-    """IAM user keys in the environment; STS is the recording moto server."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", call_server.url)
-    log = call_server.recorder.app
-    assert isinstance(log, CallLog)
-    log.calls.clear()
-    call_server.recorder.clear()
-    return log
+def calls(user_keys: None, calls: Recorder) -> Recorder:
+    """conftest's record of what reached moto, with IAM user keys in the environment."""
+    return calls
+
+
+def handed_out(calls: Recorder) -> set[str]:
+    """Every secret key and session token moto handed out."""
+    return {value for call in calls.calls
+            for tag in ("SecretAccessKey", "SessionToken")
+            for value in call.response_values(tag) if value}
 
 
 def identity(result: Result) -> dict[str, str]:
@@ -134,7 +75,7 @@ def unique(prefix: str) -> str:
 # --- the chain --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("separator", [", ", ",", " ", "\n", " , ", "\t,\t"])
-def test_three_hops_end_as_the_third_role(calls: CallLog, separator: str) -> None:
+def test_three_hops_end_as_the_third_role(calls: Recorder, separator: str) -> None:
     result = run_cli(["getcallerid", "--assume-roles", separator.join([ROLE_A, ROLE_B, ROLE_C])])
     who = identity(result)
     assert who["Arn"] == "arn:aws:sts::333333333333:assumed-role/C/moto"
@@ -147,7 +88,7 @@ def test_three_hops_end_as_the_third_role(calls: CallLog, separator: str) -> Non
     assert [hop.params["RoleSessionName"] for hop in hops] == ["moto"] * 3
 
 
-def test_each_hop_is_signed_by_the_previous_one(calls: CallLog) -> None:
+def test_each_hop_is_signed_by_the_previous_one(calls: Recorder) -> None:
     identity(run_cli(["getcallerid", "--assume-roles", f"{ROLE_A} {ROLE_B} {ROLE_C}"]))
     hops = calls.of("AssumeRole")
     issued = [hop.response_values("AccessKeyId")[0] for hop in hops]
@@ -157,14 +98,14 @@ def test_each_hop_is_signed_by_the_previous_one(calls: CallLog) -> None:
     assert calls.calls[-1].key_id == issued[2]  # getcallerid asks as the third role
 
 
-def test_role_paths_and_commas_in_role_names(calls: CallLog) -> None:
+def test_role_paths_and_commas_in_role_names(calls: Recorder) -> None:
     deep = "arn:aws:iam::444444444444:role/a/b/c/Deep.Role_1+=,@-x"
     who = identity(run_cli(["getcallerid", "--assume-roles", f"{ROLE_A},{deep}"]))
     assert who["Arn"] == "arn:aws:sts::444444444444:assumed-role/Deep.Role_1+=,@-x/moto"
     assert [c.params["RoleArn"] for c in calls.of("AssumeRole")] == [ROLE_A, deep]
 
 
-def test_role_session_name_is_used_for_every_hop(calls: CallLog) -> None:
+def test_role_session_name_is_used_for_every_hop(calls: Recorder) -> None:
     who = identity(run_cli(["getcallerid", "--assume-roles", f"{ROLE_A},{ROLE_B}",
                             "--role-session-name", "alice@example.com"]))
     assert who["Arn"] == "arn:aws:sts::222222222222:assumed-role/B/alice@example.com"
@@ -174,15 +115,15 @@ def test_role_session_name_is_used_for_every_hop(calls: CallLog) -> None:
         "alice@example.com"] * 2
 
 
-def test_default_session_name_comes_from_the_iam_user(calls: CallLog, call_server: LoopbackServer,
+def test_default_session_name_comes_from_the_iam_user(calls: Recorder, sts: LoopbackServer,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    iam = _iam_client(call_server)
+    iam = _iam_client(sts)
     user = unique("dora.explorer")
     iam.create_user(UserName=user)
     key = iam.create_access_key(UserName=user)["AccessKey"]
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
-    calls.calls.clear()
+    calls.clear()
     who = identity(run_cli(["getcallerid", "--assume-roles", ROLE_A]))
     assert who["Arn"] == f"arn:aws:sts::111111111111:assumed-role/A/{user}"
     assert calls.of("AssumeRole")[0].params["RoleSessionName"] == user
@@ -190,7 +131,7 @@ def test_default_session_name_comes_from_the_iam_user(calls: CallLog, call_serve
 
 # --- durations --------------------------------------------------------------------------------
 
-def test_intermediate_hops_last_900_s_and_the_final_one_an_hour(calls: CallLog) -> None:
+def test_intermediate_hops_last_900_s_and_the_final_one_an_hour(calls: Recorder) -> None:
     document = helper_json(run_cli(["dumpcreds", "--credential-helper",
                                     "--assume-roles", f"{ROLE_A} {ROLE_B} {ROLE_C}"]))
     assert [c.params["DurationSeconds"] for c in calls.of("AssumeRole")] == ["900", "900", "3600"]
@@ -202,35 +143,33 @@ def test_intermediate_hops_last_900_s_and_the_final_one_an_hour(calls: CallLog) 
     assert document["Version"] == 1
 
 
-def test_duration_goes_to_the_final_hop_only(calls: CallLog) -> None:
+def test_duration_goes_to_the_final_hop_only(calls: Recorder) -> None:
     document = helper_json(run_cli(["dumpcreds", "--credential-helper", "--duration", "2700",
                                     "--assume-roles", f"{ROLE_A}, {ROLE_B}"]))
     assert [c.params["DurationSeconds"] for c in calls.of("AssumeRole")] == ["900", "2700"]
     assert 2700 - 60 < expires_in(document) <= 2700
 
 
-def test_a_single_hop_from_user_keys_may_last_longer_than_an_hour(calls: CallLog) -> None:
+def test_a_single_hop_from_user_keys_may_last_longer_than_an_hour(calls: Recorder) -> None:
     document = helper_json(run_cli(["dumpcreds", "--credential-helper", "--duration", "7200",
                                     "--assume-roles", ROLE_A]))
     assert calls.of("AssumeRole")[0].params["DurationSeconds"] == "7200"
     assert 7200 - 60 < expires_in(document) <= 7200
 
 
-def test_a_chained_hop_over_an_hour_is_refused_before_any_request(calls: CallLog,
-                                                                  sts: LoopbackServer) -> None:
+def test_a_chained_hop_over_an_hour_is_refused_before_any_request(calls: Recorder) -> None:
     result = run_cli(["dumpcreds", "--duration", "7200", "--assume-roles", f"{ROLE_A} {ROLE_B}"])
     assert result.code == 2
     assert result.out == ""
     assert result.err == (
         f"aws-login: error: hop 2/2 ({ROLE_B}) is signed by the previous hop's role session; "
         "AWS caps such chained role sessions at 3600 s, so use --duration 3600 or less\n")
-    assert calls.calls == []
-    assert sts.recorder.requests == []
+    assert calls.requests == []  # no STS call, nor any other request
 
 
 # --- the other AssumeRole parameters ----------------------------------------------------------
 
-def test_external_id_goes_to_the_first_hop_only(calls: CallLog) -> None:
+def test_external_id_goes_to_the_first_hop_only(calls: Recorder) -> None:
     identity(run_cli(["getcallerid", "--assume-roles", f"{ROLE_A} {ROLE_B}",
                       "--external-id", "7f3e1c:partner/x"]))
     first, second = calls.of("AssumeRole")
@@ -238,7 +177,7 @@ def test_external_id_goes_to_the_first_hop_only(calls: CallLog) -> None:
     assert "ExternalId" not in second.params
 
 
-def test_mfa_goes_to_the_first_assume_role(calls: CallLog) -> None:
+def test_mfa_goes_to_the_first_assume_role(calls: Recorder) -> None:
     identity(run_cli(["getcallerid", "--assume-roles", f"{ROLE_A} {ROLE_B}",
                       "--mfa-serial", MFA_SERIAL, "--mfa-token", "123456"]))
     first, second = calls.of("AssumeRole")
@@ -246,22 +185,9 @@ def test_mfa_goes_to_the_first_assume_role(calls: CallLog) -> None:
     assert "SerialNumber" not in second.params and "TokenCode" not in second.params
 
 
-class _Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def _run_on_terminal(argv: list[str], typed: str) -> Result:
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(environ=os.environ, stdout=out, stderr=err, stdin=_Terminal(typed))
-    code = main(argv, ctx)
-    return Result(code, out.getvalue(), err.getvalue())
-
-
-def test_mfa_code_is_asked_for_on_a_terminal(calls: CallLog) -> None:
-    result = _run_on_terminal(["getcallerid", "--assume-roles", ROLE_A,
-                               "--role-session-name", "alice", "--mfa-serial", MFA_SERIAL],
-                              "654321\n")
+def test_mfa_code_is_asked_for_on_a_terminal(calls: Recorder) -> None:
+    result = run_cli(["getcallerid", "--assume-roles", ROLE_A, "--role-session-name", "alice",
+                      "--mfa-serial", MFA_SERIAL], stdin="654321\n", terminal=True)
     assert result.code == 0, result.err
     assert result.err == f"MFA code for {MFA_SERIAL}: "
     assert json.loads(result.out)["Arn"] == "arn:aws:sts::111111111111:assumed-role/A/alice"
@@ -269,9 +195,9 @@ def test_mfa_code_is_asked_for_on_a_terminal(calls: CallLog) -> None:
 
 
 def test_a_bad_mfa_code_typed_on_the_terminal_is_refused_before_any_call(
-        calls: CallLog) -> None:
-    result = _run_on_terminal(["getcallerid", "--assume-roles", ROLE_A,
-                               "--mfa-serial", MFA_SERIAL], "12345x\n")
+        calls: Recorder) -> None:
+    result = run_cli(["getcallerid", "--assume-roles", ROLE_A, "--mfa-serial", MFA_SERIAL],
+                     stdin="12345x\n", terminal=True)
     assert result.code == 2
     assert result.err.endswith(
         "aws-login: error: MFA code is not valid; enter the 6 digits your device shows\n")
@@ -281,7 +207,7 @@ def test_a_bad_mfa_code_typed_on_the_terminal_is_refused_before_any_call(
 
 # --- the session step -------------------------------------------------------------------------
 
-def test_get_session_token_then_hops(calls: CallLog) -> None:
+def test_get_session_token_then_hops(calls: Recorder) -> None:
     who = identity(run_cli(["getcallerid", "--get-session-token",
                             "--mfa-serial", MFA_SERIAL, "--mfa-token", "000111",
                             "--assume-roles", f"{ROLE_A} {ROLE_B}"]))
@@ -289,7 +215,8 @@ def test_get_session_token_then_hops(calls: CallLog) -> None:
     assert calls.actions() == ["GetSessionToken", "GetCallerIdentity", "AssumeRole",
                                "AssumeRole", "GetCallerIdentity"]
     session = calls.of("GetSessionToken")[0]
-    assert session.params == {"SerialNumber": MFA_SERIAL, "TokenCode": "000111"}
+    assert session.params == {"Action": "GetSessionToken", "Version": "2011-06-15",
+                              "SerialNumber": MFA_SERIAL, "TokenCode": "000111"}
     assert session.key_id == USER_KEY_ID
     session_key = session.response_values("AccessKeyId")[0]
     first, second = calls.of("AssumeRole")
@@ -297,7 +224,7 @@ def test_get_session_token_then_hops(calls: CallLog) -> None:
     assert "TokenCode" not in first.params and "TokenCode" not in second.params  # spent
 
 
-def test_a_hop_after_get_session_token_is_not_chained(calls: CallLog) -> None:
+def test_a_hop_after_get_session_token_is_not_chained(calls: Recorder) -> None:
     document = helper_json(run_cli(["dumpcreds", "--credential-helper", "--get-session-token",
                                     "--assume-roles", ROLE_A, "--duration", "7200"]))
     assert "DurationSeconds" not in calls.of("GetSessionToken")[0].params
@@ -305,16 +232,17 @@ def test_a_hop_after_get_session_token_is_not_chained(calls: CallLog) -> None:
     assert 7200 - 60 < expires_in(document) <= 7200
 
 
-def test_get_session_token_duration(calls: CallLog) -> None:
+def test_get_session_token_duration(calls: Recorder) -> None:
     document = helper_json(run_cli(["dumpcreds", "--credential-helper", "--get-session-token",
                                     "--duration", "129600"]))
     session = calls.of("GetSessionToken")[0]
-    assert session.params == {"DurationSeconds": "129600"}
+    assert session.params == {"Action": "GetSessionToken", "Version": "2011-06-15",
+                              "DurationSeconds": "129600"}
     assert document["SessionToken"] == session.response_values("SessionToken")[0]
     assert 129600 - 60 < expires_in(document) <= 129600
 
 
-def test_get_federation_token_is_named_after_the_caller(calls: CallLog) -> None:
+def test_get_federation_token_is_named_after_the_caller(calls: Recorder) -> None:
     result = run_cli(["dumpcreds", "--credential-helper", "--get-federation-token", "--debug"])
     document = helper_json(result)
     assert calls.actions() == ["GetCallerIdentity", "GetFederationToken"]
@@ -336,7 +264,7 @@ POLICY = {"Version": "2012-10-17",
 
 
 @pytest.mark.parametrize("from_file", [False, True])
-def test_get_federation_token_name_and_policy(calls: CallLog, tmp_path: Path,
+def test_get_federation_token_name_and_policy(calls: Recorder, tmp_path: Path,
                                               from_file: bool) -> None:
     text = json.dumps(POLICY, indent=4)
     if from_file:
@@ -348,6 +276,7 @@ def test_get_federation_token_name_and_policy(calls: CallLog, tmp_path: Path,
                                     "--federation-policy", text, "--duration", "5400"]))
     assert calls.actions() == ["GetFederationToken"]  # a given name needs no lookup
     assert calls.calls[0].params == {
+        "Action": "GetFederationToken", "Version": "2011-06-15",
         "Name": "alice-laptop", "DurationSeconds": "5400",
         "Policy": json.dumps(POLICY, separators=(",", ":")),  # sent without white space
     }
@@ -356,7 +285,7 @@ def test_get_federation_token_name_and_policy(calls: CallLog, tmp_path: Path,
 
 # --- partitions and regions -------------------------------------------------------------------
 
-def test_a_gov_cloud_chain_calls_sts_in_the_partition_default_region(calls: CallLog) -> None:
+def test_a_gov_cloud_chain_calls_sts_in_the_partition_default_region(calls: Recorder) -> None:
     result = run_cli(["getcallerid", "--debug", "--role-session-name", "gov",
                       "--assume-roles", "arn:aws-us-gov:iam::555555555555:role/G"])
     assert result.code == 0, result.err
@@ -364,14 +293,14 @@ def test_a_gov_cloud_chain_calls_sts_in_the_partition_default_region(calls: Call
     assert "aws-login: debug: STS region us-gov-west-1\n" in result.err
 
 
-def test_a_china_chain_with_region(calls: CallLog) -> None:
+def test_a_china_chain_with_region(calls: Recorder) -> None:
     who = identity(run_cli(["getcallerid", "--region", "cn-northwest-1",
                             "--role-session-name", "cn", "--assume-roles",
                             "arn:aws-cn:iam::666666666666:role/Z"]))
     assert who["Arn"] == "arn:aws-cn:sts::666666666666:assumed-role/Z/cn"
 
 
-def test_the_region_comes_from_aws_region(calls: CallLog, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_region_comes_from_aws_region(calls: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
     result = run_cli(["getcallerid", "--debug", "--assume-roles", ROLE_A])
     assert result.code == 0, result.err
@@ -381,7 +310,7 @@ def test_the_region_comes_from_aws_region(calls: CallLog, monkeypatch: pytest.Mo
 
 # --- --debug ----------------------------------------------------------------------------------
 
-def test_debug_logs_each_hop_but_no_secret(calls: CallLog) -> None:
+def test_debug_logs_each_hop_but_no_secret(calls: Recorder) -> None:
     result = run_cli(["dumpcreds", "--debug", "--outform", "linux",
                       "--assume-roles", f"{ROLE_A} {ROLE_B}"])
     assert result.code == 0, result.err
@@ -394,7 +323,7 @@ def test_debug_logs_each_hop_but_no_secret(calls: CallLog) -> None:
     assert f"{debug}hop 2/2 ({ROLE_B}): AssumeRole as session 'moto' for 3600 s" in lines
     assert f"{debug}hop 1/2 ({ROLE_A}): now arn:aws:sts::111111111111:assumed-role/A/moto" in lines
     assert f"{debug}hop 2/2 ({ROLE_B}): now arn:aws:sts::222222222222:assumed-role/B/moto" in lines
-    secrets = calls.secrets() | {USER_SECRET}
+    secrets = handed_out(calls) | {USER_SECRET}
     assert len(secrets) == 5  # the user's secret, then a secret and a token per hop
     final_secret = calls.of("AssumeRole")[-1].response_values("SecretAccessKey")[0]
     assert f"export AWS_SECRET_ACCESS_KEY='{final_secret}'" in result.out
@@ -428,10 +357,10 @@ class Refusing:
 
 
 @pytest.fixture
-def refusing(calls: CallLog, call_server: LoopbackServer,
+def refusing(calls: Recorder, sts: LoopbackServer,
              monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[bool], Refusing]]:
     def make(user_may_assume: bool) -> Refusing:
-        iam = _iam_client(call_server)
+        iam = _iam_client(sts)
         user, first, second = unique("chainer"), unique("First"), unique("Second")
         iam.create_user(UserName=user)
         key = iam.create_access_key(UserName=user)["AccessKey"]
@@ -445,7 +374,7 @@ def refusing(calls: CallLog, call_server: LoopbackServer,
         from moto import settings
 
         monkeypatch.setattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
-        calls.calls.clear()
+        calls.clear()
         return Refusing(user, f"arn:aws:iam::{MOTO_ACCOUNT}:role/{first}",
                         f"arn:aws:iam::{MOTO_ACCOUNT}:role/{second}")
 
@@ -453,7 +382,7 @@ def refusing(calls: CallLog, call_server: LoopbackServer,
 
 
 def test_a_refused_second_hop_is_named(refusing: Callable[[bool], Refusing],
-                                       calls: CallLog) -> None:
+                                       calls: Recorder) -> None:
     setup = refusing(True)
     result = run_cli(["getcallerid", "--assume-roles", f"{setup.first} {setup.second}"])
     assert result.code == 1
@@ -482,7 +411,7 @@ def test_a_refused_first_hop_is_named(refusing: Callable[[bool], Refusing]) -> N
 
 
 def test_rejected_starting_keys_fail_the_first_hop(refusing: Callable[[bool], Refusing],
-                                                   calls: CallLog,
+                                                   calls: Recorder,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     setup = refusing(True)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAUNKNOWNKEY000000")

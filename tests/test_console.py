@@ -4,23 +4,19 @@ followed by `requests` and, in one test, by a real headless Chromium started as 
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import stat
-from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
-from aws_login.cli import main
 from aws_login.commands import console
 from aws_login.context import Context
 from tests.conftest import USER_KEY_ID, USER_SECRET, Result, run_cli, run_process
-from tests.fakes_federation import FakeFederation, start_fake_federation
-from tests.servers import LoopbackServer, WsgiApp
+from tests.fakes_federation import FakeFederation
+from tests.servers import LoopbackServer, Recorder
 
 CHROMIUM = "/usr/bin/chromium"
 FEDERATED_ARN = "arn:aws:sts::123456789012:federated-user/moto"
@@ -30,70 +26,6 @@ ROLE_B = "arn:aws:iam::222222222222:role/B"
 
 # --- fixtures ------------------------------------------------------------------------------
 
-class StsParams:
-    """WSGI wrapper that keeps the parameters of every STS call (the shared recorder keeps
-    only the Action)."""
-
-    def __init__(self, app: WsgiApp) -> None:
-        self.app = app
-        self.calls: list[dict[str, str]] = []
-
-    def __call__(self, environ: dict[str, Any],
-                 start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") == "POST":
-            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-            environ["wsgi.input"] = io.BytesIO(body)
-            self.calls.append({k: v[0] for k, v in parse_qs(body.decode()).items()})
-        return self.app(environ, start_response)
-
-    def call(self, action: str) -> dict[str, str]:
-        [found] = [c for c in self.calls if c.get("Action") == action]
-        return found
-
-
-@pytest.fixture(scope="module")
-def sts_params_server() -> Iterator[tuple[LoopbackServer, StsParams]]:
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
-    params = StsParams(DomainDispatcherApplication(create_backend_app))
-    server = LoopbackServer(params).start()
-    yield server, params
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def federation_server() -> Iterator[FakeFederation]:
-    fake = start_fake_federation()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def sts(sts_params_server: tuple[LoopbackServer, StsParams]) -> LoopbackServer:
-    """Overrides conftest's `sts`: moto on loopback, recording actions and parameters."""
-    server, params = sts_params_server
-    server.recorder.clear()
-    params.calls.clear()
-    return server
-
-
-@pytest.fixture
-def sts_calls(sts_params_server: tuple[LoopbackServer, StsParams], sts: LoopbackServer
-              ) -> StsParams:
-    return sts_params_server[1]
-
-
-@pytest.fixture
-def fed(federation_server: FakeFederation, aws_env: Path,
-        monkeypatch: pytest.MonkeyPatch) -> FakeFederation:
-    """The fake federation endpoint, set as AWS_LOGIN_FEDERATION_URL, with an empty log."""
-    federation_server.clear()
-    monkeypatch.setenv("AWS_LOGIN_FEDERATION_URL", federation_server.federation_url)
-    for name in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY"):
-        monkeypatch.delenv(name, raising=False)
-    return federation_server
-
-
 @pytest.fixture
 def dest(fed: FakeFederation) -> str:
     return fed.console_url("console/ec2/home")
@@ -102,17 +34,13 @@ def dest(fed: FakeFederation) -> str:
 def run_with_browser(argv: list[str], opened: list[str], works: bool = True
                      ) -> tuple[Result, list[float]]:
     """In-process run whose "browser" records the URLs it is asked to open."""
-    out, err = io.StringIO(), io.StringIO()
     pauses: list[float] = []
 
     def open_url(url: str) -> bool:
         opened.append(url)
         return works
 
-    ctx = Context(environ=os.environ, stdout=out, stderr=err, stdin=io.StringIO(),
-                  open_url=open_url, sleep=pauses.append)
-    code = main(argv, ctx)
-    return Result(code, out.getvalue(), err.getvalue()), pauses
+    return run_cli(argv, open_url=open_url, sleep=pauses.append), pauses
 
 
 def login_params(url: str, fed: FakeFederation) -> dict[str, str]:
@@ -142,7 +70,7 @@ def token_request(fed: FakeFederation) -> dict[str, str]:
 # --- starting sources ----------------------------------------------------------------------
 
 def test_env_iam_keys_go_through_getfederationtoken(user_keys: None, sts: LoopbackServer,
-                                                     sts_calls: StsParams,
+                                                     calls: Recorder,
                                                      fed: FakeFederation, dest: str) -> None:
     result = run_cli(["console", "--no-browser", "--destination", dest])
     url = printed_url(result)
@@ -156,7 +84,7 @@ def test_env_iam_keys_go_through_getfederationtoken(user_keys: None, sts: Loopba
     assert "getting GetFederationToken credentials" in result.err
     assert "treat it as a secret" in result.err and "15 minutes" in result.err
     assert sts.recorder.actions() == ["GetCallerIdentity", "GetFederationToken"]
-    federation_call = sts_calls.call("GetFederationToken")
+    federation_call = calls.only("GetFederationToken").params
     assert federation_call["Name"] == "moto"
     assert "DurationSeconds" not in federation_call
     assert "SessionDuration" not in token_request(fed)
@@ -169,23 +97,23 @@ def test_env_iam_keys_go_through_getfederationtoken(user_keys: None, sts: Loopba
 
 
 def test_console_duration_sets_the_federation_token_lifetime_not_sessionduration(
-        user_keys: None, sts_calls: StsParams, fed: FakeFederation, dest: str) -> None:
+        user_keys: None, calls: Recorder, fed: FakeFederation, dest: str) -> None:
     result = run_cli(["console", "--no-browser", "--console-duration", "7200",
                       "--destination", dest])
     printed_url(result)
-    assert sts_calls.call("GetFederationToken")["DurationSeconds"] == "7200"
+    assert calls.only("GetFederationToken").params["DurationSeconds"] == "7200"
     assert "SessionDuration" not in token_request(fed)
 
 
 def test_explicit_get_federation_token(user_keys: None, sts: LoopbackServer,
-                                       sts_calls: StsParams, fed: FakeFederation,
+                                       calls: Recorder, fed: FakeFederation,
                                        dest: str) -> None:
     result = run_cli(["console", "--no-browser", "--get-federation-token", "--federation-name",
                       "alice-laptop", "--console-duration", "3600", "--destination", dest])
     printed_url(result)
     assert "long-term IAM user keys" not in result.err  # asked for, so nothing to explain
     assert sts.recorder.actions() == ["GetFederationToken"]
-    call = sts_calls.call("GetFederationToken")
+    call = calls.only("GetFederationToken").params
     assert (call["Name"], call["DurationSeconds"]) == ("alice-laptop", "3600")
     assert "SessionDuration" not in token_request(fed)
 
@@ -221,14 +149,13 @@ def test_profile_with_static_keys_is_federated(aws_env: Path, sts: LoopbackServe
 
 
 def test_two_hop_chain_signs_in_as_the_last_role(user_keys: None, sts: LoopbackServer,
-                                                 sts_calls: StsParams, fed: FakeFederation,
+                                                 calls: Recorder, fed: FakeFederation,
                                                  dest: str) -> None:
     result = run_cli(["console", "--no-browser", "--assume-roles", f"{ROLE_A}, {ROLE_B}",
                       "--console-duration", "43200", "--destination", dest])
     url = printed_url(result)
     assert sts.recorder.actions() == ["GetCallerIdentity", "AssumeRole", "AssumeRole"]
-    assert [c["RoleArn"] for c in sts_calls.calls if c["Action"] == "AssumeRole"] == [
-        ROLE_A, ROLE_B]
+    assert [c.params["RoleArn"] for c in calls.of("AssumeRole")] == [ROLE_A, ROLE_B]
     assert token_request(fed)["SessionDuration"] == "43200"
     assert fed.tokens[login_params(url, fed)["SigninToken"]].kind == "role"
     page = follow(url)

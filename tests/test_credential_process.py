@@ -60,7 +60,7 @@ class Run:
     printed: dict[str, Any]  # what aws-login printed for profile "teed"
     before: datetime
     after: datetime
-    actions: list[str | None]
+    actions: list[str]
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,9 @@ import io
 import json
 import os
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -41,14 +40,11 @@ from tests.faults import (
     Fault,
     FaultProxy,
     Flavor,
-    Servers,
     World,
     browser,
     cache_problems,
     leaked,
-    make_world,
     record,
-    start_servers,
     tracebacks_in,
     user_keys,
 )
@@ -58,21 +54,8 @@ from tests.test_web_identity import TOKEN as WEB_TOKEN
 FEDERATION_ATTEMPTS = 3
 
 
-# --------------------------------------------------------------------- the world
-
-
-@pytest.fixture(scope="module")
-def servers(sts_server: LoopbackServer) -> Iterator[Servers]:
-    with start_servers(sts_server.url) as started:
-        yield started
-
-
-@pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, servers: Servers) -> World:
-    return make_world(monkeypatch, tmp_path, servers)
-
-
 # --------------------------------------------------------------------- the steps
+# (conftest's `world`: the servers behind fault proxies, and aws-login pointed at them)
 
 
 @dataclass(frozen=True)

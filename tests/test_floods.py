@@ -20,21 +20,22 @@ from pathlib import Path
 
 import pytest
 
-from aws_login.sso.cache import cache_key
 from tests.fakes.sso import Account, FakeSso
 from tests.faults import (
     CHAOS,
-    NOWHERE,
     FaultProxy,
     Flavor,
     cache_problems,
     leaked,
+    process_env,
     record,
+    sso_token_path,
     tracebacks_in,
+    utc_text,
+    write_sso_token,
 )
 from tests.servers import LoopbackServer
 
-START_URL = "https://d-1234567890.awsapps.com/start"
 PROCESSES = 64
 REQUESTS = 8  # distinct account/role pairs: 8 processes ask for each
 ROUNDS = 6 if CHAOS else 2
@@ -49,9 +50,6 @@ class Flood:
     proxy: FaultProxy
     cache: Path
     env: dict[str, str]
-
-    def token_path(self) -> Path:
-        return self.cache / "sso" / f"{cache_key(START_URL)}.json"
 
     def run_round(self) -> list[tuple[int, str, str]]:
         """Start every process at once; (exit code, stdout, stderr) of each."""
@@ -70,23 +68,19 @@ class Flood:
     def expire_everything(self) -> None:
         """Between rounds: the SSO token expires (at the server too), and every cached
         session has less than the 15 minutes aws-login needs to reuse it."""
-        path = self.token_path()
+        path = sso_token_path(self.cache)
         data = json.loads(path.read_text())
-        data["expiresAt"] = _iso(datetime.now(timezone.utc) - timedelta(minutes=1))
+        data["expiresAt"] = utc_text(datetime.now(timezone.utc) - timedelta(minutes=1))
         _replace(path, json.dumps(data))
         self.fake.expire_access_tokens()
         soon = datetime.now(timezone.utc) + timedelta(minutes=5)
         for entry in (self.cache / "sessions").glob("*.json"):
             cached = json.loads(entry.read_text())
-            cached["Expiration"] = _iso(soon)
+            cached["Expiration"] = utc_text(soon)
             _replace(entry, json.dumps(cached))
         for entry in (self.cache / "sessions" / "fast").glob("*"):
             header, _, body = entry.read_text().partition("\n")
             _replace(entry, f"{header.rsplit(' ', 1)[0]} {soon.timestamp()!r}\n{body}")
-
-
-def _iso(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _replace(path: Path, text: str) -> None:
@@ -103,23 +97,10 @@ def flood(sts_server: LoopbackServer, tmp_path: Path) -> Iterator[Flood]:
     with FakeSso(ACCOUNTS, sts_url=sts_server.url, latency_ms=20) as fake, \
             FaultProxy(fake.url, Flavor.SSO) as proxy:
         cache = tmp_path / "cache"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(HOME=str(tmp_path), AWS_CONFIG_FILE=str(tmp_path / "none"),
-                   AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
-                   AWS_EC2_METADATA_DISABLED="true", AWS_ENDPOINT_URL=NOWHERE,
-                   AWS_ENDPOINT_URL_SSO=proxy.url,
-                   AWS_ENDPOINT_URL_SSO_OIDC=proxy.url, AWS_LOGIN_CACHE_DIR=str(cache),
-                   NO_PROXY="127.0.0.1")
-        for name in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY"):
-            env.pop(name, None)
-        grant = fake.issue_token(START_URL).cache_json("us-east-1")
-        grant["expiresAt"] = _iso(datetime.now(timezone.utc) - timedelta(minutes=5))
-        (cache / "sso").mkdir(parents=True, mode=0o700)
-        cache.chmod(0o700)
-        flood = Flood(fake, proxy, cache, env)
-        flood.token_path().write_text(json.dumps(grant))
-        flood.token_path().chmod(0o600)
-        yield flood
+        env = process_env(tmp_path, AWS_ENDPOINT_URL_SSO=proxy.url,
+                          AWS_ENDPOINT_URL_SSO_OIDC=proxy.url, AWS_LOGIN_CACHE_DIR=str(cache))
+        write_sso_token(fake, cache, timedelta(minutes=-5))
+        yield Flood(fake, proxy, cache, env)
 
 
 def test_64_processes_per_round_share_one_refresh(flood: Flood) -> None:
@@ -155,5 +136,5 @@ def test_64_processes_per_round_share_one_refresh(flood: Flood) -> None:
         assert flood.fake.calls["CreateToken"] == 1  # the refresh, and no sign-in
         assert (corrupt, secrets, crashes) == ([], [], 0)
     # The refresh token rotated every round; the cache holds the live one.
-    stored = json.loads(flood.token_path().read_text())
+    stored = json.loads(sso_token_path(flood.cache).read_text())
     assert flood.fake.live_refresh_tokens() == [stored["refreshToken"]]

@@ -15,7 +15,7 @@ import json
 import os
 import socket
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,7 @@ import pytest
 from aws_login.sso.cache import cache_key
 from tests.conftest import USER_KEY_ID, USER_SECRET, run_cli
 from tests.fakes.sso import FakeSso
-from tests.fakes_federation import FakeFederation, start_fake_federation
+from tests.fakes_federation import FakeFederation
 from tests.faults import NOWHERE, record, tracebacks_in
 from tests.servers import LoopbackServer
 
@@ -335,21 +335,12 @@ def make_files(tmp: Path) -> None:
     (tmp / "web-token").write_text("x" * 40)
 
 
-@pytest.fixture(scope="module")
-def federation() -> Iterator[FakeFederation]:
-    fake = start_fake_federation()
-    yield fake
-    fake.stop()
-
-
 @pytest.fixture
-def hostile(sso_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-            federation: FakeFederation) -> Path:
+def hostile(sso_env: Path, fed: FakeFederation, monkeypatch: pytest.MonkeyPatch,
+            tmp_path: Path) -> Path:
     """Every server up and logging, user keys in the environment, the hostile files made."""
-    federation.clear()
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", USER_KEY_ID)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", USER_SECRET)
-    monkeypatch.setenv("AWS_LOGIN_FEDERATION_URL", federation.federation_url)
     monkeypatch.setenv("AWS_ENDPOINT_URL", NOWHERE)
     make_files(tmp_path)
     return tmp_path
@@ -363,7 +354,7 @@ def _fill(text: str, tmp: Path) -> str:
                                            for i, r in enumerate(ROWS)])
 def test_hostile_input_gets_its_exact_message_and_no_request(
         hostile: Path, row: Row, monkeypatch: pytest.MonkeyPatch, sts: LoopbackServer,
-        fake_sso: FakeSso, federation: FakeFederation) -> None:
+        fake_sso: FakeSso, fed: FakeFederation) -> None:
     for name, value in row.env:
         monkeypatch.setenv(name, _fill(value, hostile))
     if row.setup is not None:
@@ -371,14 +362,14 @@ def test_hostile_input_gets_its_exact_message_and_no_request(
     result = run_cli([row.command, *(_fill(a, hostile) for a in row.args)])
     expected = "".join(f"aws-login: {_fill(w, hostile)}\n" for w in row.warnings) + (
         f"aws-login: error: {_fill(row.error, hostile)}\n")
-    requests = len(sts.recorder.requests) + len(fake_sso.requests) + len(federation.requests)
+    requests = len(sts.recorder.requests) + len(fake_sso.requests) + len(fed.requests)
     record("hostile", row.command, clean_failures=int(result.err == expected),
            tracebacks=tracebacks_in(result.err), requests=requests)
     assert result.err == expected
     assert (result.code, result.out) == (row.code, "")
     assert sts.recorder.requests == []
     assert list(fake_sso.requests) == []
-    assert federation.requests == []
+    assert fed.requests == []
 
 
 def test_the_table_covers_every_command_and_is_not_a_copy() -> None:

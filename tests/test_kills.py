@@ -22,27 +22,28 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from aws_login.files import STALE_TEMP_SECONDS, write_private
-from aws_login.sso.cache import cache_key
 from tests.fakes.sso import FakeSso
 from tests.faults import (
     CHAOS,
-    NOWHERE,
+    START_URL,
     FaultProxy,
     Flavor,
     cache_problems,
     leaked,
+    process_env,
     record,
+    sso_token_path,
     tracebacks_in,
+    write_sso_token,
 )
 from tests.servers import LoopbackServer
 
-START_URL = "https://d-1234567890.awsapps.com/start"
 ROLE = ["--sso-acct-id", "111111111111", "--sso-role-name", "AdministratorAccess"]
 STANDIN = Path(__file__).with_name("browser_standin.py")
 LATENCY_MS = 150
@@ -74,20 +75,13 @@ class Killing:
     def prepare(self, scenario: str, cache: Path) -> None:
         """Fresh state for one trial: a sign-in with 5 minutes left (refresh), or none."""
         if scenario == "refresh":
-            grant = self.fake.issue_token(START_URL).cache_json("us-east-1")
-            grant["expiresAt"] = (datetime.now(timezone.utc) + timedelta(minutes=5)).strftime(
-                "%Y-%m-%dT%H:%M:%SZ")
-            write_private(token_path(cache), json.dumps(grant))
+            write_sso_token(self.fake, cache, timedelta(minutes=5))
 
     def start(self, scenario: str, cache: Path, proxy: FaultProxy) -> subprocess.Popen[str]:
         return subprocess.Popen([sys.executable, "-m", "aws_login", *self.argv(scenario)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 stdin=subprocess.DEVNULL, text=True,
                                 env=self.env(cache, proxy, browser=scenario == "sign-in"))
-
-
-def token_path(cache: Path) -> Path:
-    return cache / "sso" / f"{cache_key(START_URL)}.json"
 
 
 def snapshot(cache: Path) -> dict[str, bytes]:
@@ -98,14 +92,7 @@ def snapshot(cache: Path) -> dict[str, bytes]:
 @pytest.fixture
 def killing(sts_server: LoopbackServer, tmp_path: Path) -> Iterator[Killing]:
     with FakeSso(sts_url=sts_server.url, latency_ms=LATENCY_MS) as fake:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(HOME=str(tmp_path), AWS_CONFIG_FILE=str(tmp_path / "none"),
-                   AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
-                   AWS_EC2_METADATA_DISABLED="true", AWS_ENDPOINT_URL=NOWHERE,
-                   NO_PROXY="127.0.0.1")
-        for name in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY"):
-            env.pop(name, None)
-        yield Killing(fake, tmp_path, env, set())
+        yield Killing(fake, tmp_path, process_env(tmp_path), set())
 
 
 # The answers whose content aws-login writes to its cache right after receiving them.
@@ -151,7 +138,7 @@ def run_trial(killing: Killing, scenario: str, number: int, plan: tuple[str, flo
         _out, err = process.communicate()
         problems = [p for p in cache_problems(cache) if "temp file" not in p]
         after = snapshot(cache)
-        token = token_path(cache).relative_to(cache).as_posix()
+        token = sso_token_path(cache).relative_to(cache).as_posix()
         outcome = ("absent" if token not in after
                    else "old" if after[token] == before.get(token) else "new")
         if outcome == "new":  # a new token file holds the live end of the rotation

@@ -1,12 +1,11 @@
 """SAML as a starting source: assertions built here, AssumeRoleWithSAML against moto's STS on
-127.0.0.1 (a moto that keeps each call's parameters), role choice, SessionDuration, bad input
+127.0.0.1 (its recorder keeps each call's parameters), role choice, SessionDuration, bad input
 caught before any request, chains, the session cache, runas and console on top."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,22 +14,19 @@ import pytest
 import requests
 
 from aws_login.sources import saml
-from tests.conftest import run_cli
+from tests.conftest import error_line, run_cli
 from tests.saml_assertions import (
     ADMIN,
     DEPLOY,
     PROVIDER,
     READ_ONLY,
     USER,
-    StsCalls,
-    StsWithCalls,
     encode,
     pair,
     saml_assertion,
     saml_response,
-    serve_sts_with_calls,
 )
-from tests.servers import LoopbackServer
+from tests.servers import Recorder
 
 if TYPE_CHECKING:
     from tests.fakes_federation import FakeFederation
@@ -41,33 +37,7 @@ SESSION = f"arn:aws:sts::123456789012:assumed-role/Admin/{USER}"
 LISTED = f"{ADMIN}, {READ_ONLY}, {DEPLOY}"
 
 
-# --- fixtures ------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def sts_with_calls() -> Iterator[StsWithCalls]:
-    yield from serve_sts_with_calls()
-
-
-@pytest.fixture
-def sts(sts_with_calls: StsWithCalls) -> LoopbackServer:
-    """Overrides conftest's `sts`: moto on loopback that also keeps parameters."""
-    sts_with_calls.server.recorder.clear()
-    sts_with_calls.calls.clear()
-    return sts_with_calls.server
-
-
-@pytest.fixture
-def calls(sts_with_calls: StsWithCalls, sts: LoopbackServer) -> StsCalls:
-    return sts_with_calls.calls
-
-
-@pytest.fixture
-def env(aws_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """A clean AWS environment with a private aws-login cache; returns the cache folder."""
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("AWS_LOGIN_CACHE_DIR", str(cache))
-    return cache
-
+# --- helpers -------------------------------------------------------------------------------
 
 def write(tmp_path: Path, text: str | bytes, name: str = "saml-response.txt") -> str:
     path = tmp_path / name
@@ -82,18 +52,10 @@ def identity(out: str) -> str:
     return str(json.loads(out)["Arn"])
 
 
-def error_line(result_err: str) -> str:
-    """The one error line, checking that it is the only thing on stderr."""
-    assert "Traceback" not in result_err
-    lines = result_err.splitlines()
-    assert len(lines) == 1, result_err
-    return lines[0]
-
-
 # --- one role, several roles ---------------------------------------------------------------
 
 @pytest.mark.parametrize("provider_first", [False, True])
-def test_one_role_needs_no_choice_in_either_pair_order(env: Path, calls: StsCalls,
+def test_one_role_needs_no_choice_in_either_pair_order(cache_env: Path, calls: Recorder,
                                                        tmp_path: Path,
                                                        provider_first: bool) -> None:
     assertion = saml_assertion([pair(ADMIN, provider_first=provider_first)])
@@ -110,7 +72,7 @@ def test_one_role_needs_no_choice_in_either_pair_order(env: Path, calls: StsCall
     assert calls.only("GetCallerIdentity").signed
 
 
-def test_several_roles_choice_by_option(env: Path, calls: StsCalls, tmp_path: Path) -> None:
+def test_several_roles_choice_by_option(cache_env: Path, calls: Recorder, tmp_path: Path) -> None:
     assertion = saml_assertion([pair(ADMIN), pair(READ_ONLY, provider_first=True),
                                 pair(DEPLOY)], layout="attributes")
     result = run_cli(["getcallerid", "--saml-assertion", write(tmp_path, assertion),
@@ -121,7 +83,7 @@ def test_several_roles_choice_by_option(env: Path, calls: StsCalls, tmp_path: Pa
     assert (call.params["RoleArn"], call.params["PrincipalArn"]) == (READ_ONLY, PROVIDER)
 
 
-def test_several_roles_without_a_terminal_fail_listing_them(env: Path, calls: StsCalls,
+def test_several_roles_without_a_terminal_fail_listing_them(cache_env: Path, calls: Recorder,
                                                             tmp_path: Path) -> None:
     assertion = saml_assertion([pair(ADMIN), pair(READ_ONLY, provider_first=True),
                                 pair(DEPLOY)])
@@ -134,7 +96,7 @@ def test_several_roles_without_a_terminal_fail_listing_them(env: Path, calls: St
     assert calls.actions() == []
 
 
-def test_several_roles_on_a_terminal_are_asked_for(env: Path, calls: StsCalls,
+def test_several_roles_on_a_terminal_are_asked_for(cache_env: Path, calls: Recorder,
                                                    tmp_path: Path) -> None:
     assertion = saml_assertion([pair(ADMIN), pair(READ_ONLY), pair(DEPLOY)],
                                layout="attributes")
@@ -152,7 +114,7 @@ def test_several_roles_on_a_terminal_are_asked_for(env: Path, calls: StsCalls,
     assert calls.only("AssumeRoleWithSAML").params["RoleArn"] == DEPLOY
 
 
-def test_no_answer_on_the_terminal_is_a_usage_error(env: Path, calls: StsCalls,
+def test_no_answer_on_the_terminal_is_a_usage_error(cache_env: Path, calls: Recorder,
                                                     tmp_path: Path) -> None:
     path = write(tmp_path, saml_assertion([pair(ADMIN), pair(READ_ONLY)]))
     result = run_cli(["getcallerid", "--saml-assertion", path], terminal=True, stdin="")
@@ -162,7 +124,7 @@ def test_no_answer_on_the_terminal_is_a_usage_error(env: Path, calls: StsCalls,
     assert calls.actions() == []
 
 
-def test_a_role_the_assertion_does_not_grant_is_refused(env: Path, calls: StsCalls,
+def test_a_role_the_assertion_does_not_grant_is_refused(cache_env: Path, calls: Recorder,
                                                         tmp_path: Path) -> None:
     path = write(tmp_path, saml_assertion([pair(ADMIN), pair(READ_ONLY)]))
     result = run_cli(["getcallerid", "--saml-assertion", path, "--saml-role-arn", ROLE_A])
@@ -175,7 +137,7 @@ def test_a_role_the_assertion_does_not_grant_is_refused(env: Path, calls: StsCal
 
 # --- standard input ------------------------------------------------------------------------
 
-def test_assertion_on_standard_input_wrapped_like_base64_does(env: Path, calls: StsCalls
+def test_assertion_on_standard_input_wrapped_like_base64_does(cache_env: Path, calls: Recorder
                                                               ) -> None:
     assertion = saml_assertion([pair(ADMIN)])
     wrapped = "\n".join(assertion[i:i + 76] for i in range(0, len(assertion), 76)) + "\n"
@@ -185,7 +147,7 @@ def test_assertion_on_standard_input_wrapped_like_base64_does(env: Path, calls: 
     assert calls.only("AssumeRoleWithSAML").params["SAMLAssertion"] == assertion
 
 
-def test_several_roles_on_standard_input_cannot_be_asked_for(env: Path, calls: StsCalls
+def test_several_roles_on_standard_input_cannot_be_asked_for(cache_env: Path, calls: Recorder
                                                              ) -> None:
     # stdin holds the assertion, so it cannot also answer; a terminal does not change that.
     result = run_cli(["getcallerid", "--saml-assertion", "-"], terminal=True,
@@ -197,7 +159,7 @@ def test_several_roles_on_standard_input_cannot_be_asked_for(env: Path, calls: S
     assert calls.actions() == []
 
 
-def test_url_encoded_form_value_is_accepted(env: Path, calls: StsCalls, tmp_path: Path
+def test_url_encoded_form_value_is_accepted(cache_env: Path, calls: Recorder, tmp_path: Path
                                             ) -> None:
     """What "view source" of the request payload shows: SAMLResponse=...%2B...&RelayState="""
     assertion = saml_assertion([pair(ADMIN)], session_name="a+b@example.com")
@@ -220,7 +182,7 @@ def test_url_encoded_form_value_is_accepted(env: Path, calls: StsCalls, tmp_path
     (None, None, None, None),
 ])
 def test_session_duration_unless_duration_says_otherwise(
-        env: Path, calls: StsCalls, tmp_path: Path, attribute: int | str | None,
+        cache_env: Path, calls: Recorder, tmp_path: Path, attribute: int | str | None,
         option: str | None, sent: str | None, warning: str | None) -> None:
     path = write(tmp_path, saml_assertion([pair(ADMIN)], session_duration=attribute))
     extra = [] if option is None else ["--duration", option]
@@ -233,7 +195,7 @@ def test_session_duration_unless_duration_says_otherwise(
 
 @pytest.mark.parametrize("value", ["600", "43201"])
 def test_duration_out_of_range_is_refused_before_reading_the_assertion(
-        env: Path, calls: StsCalls, value: str) -> None:
+        cache_env: Path, calls: Recorder, value: str) -> None:
     result = run_cli(["getcallerid", "--saml-assertion", "/nonexistent", "--duration", value])
     assert result.code == 2
     assert error_line(result.err) == (
@@ -299,7 +261,7 @@ _ENCRYPTED = ('<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol
     pytest.param(" \n", f"the input is empty; {_HINT}", id="empty"),
     pytest.param(b"\xff\xfe\x00S\x00A", "IS_NOT_TEXT", id="binary"),
 ])
-def test_bad_input_is_one_line_and_nothing_is_sent(env: Path, calls: StsCalls,
+def test_bad_input_is_one_line_and_nothing_is_sent(cache_env: Path, calls: Recorder,
                                                    tmp_path: Path, content: str | bytes,
                                                    message: str) -> None:
     path = write(tmp_path, content)
@@ -315,7 +277,7 @@ def test_bad_input_is_one_line_and_nothing_is_sent(env: Path, calls: StsCalls,
     assert calls.actions() == []
 
 
-def test_unusable_files(env: Path, calls: StsCalls, tmp_path: Path) -> None:
+def test_unusable_files(cache_env: Path, calls: Recorder, tmp_path: Path) -> None:
     huge = write(tmp_path, "A" * (saml.MAX_INPUT_BYTES + 1), "huge.txt")
     cases = {
         str(tmp_path / "missing.txt"): f"--saml-assertion {tmp_path / 'missing.txt'}: no such "
@@ -336,7 +298,7 @@ def test_unusable_files(env: Path, calls: StsCalls, tmp_path: Path) -> None:
     assert calls.actions() == []
 
 
-def test_unreadable_file(env: Path, calls: StsCalls, tmp_path: Path) -> None:
+def test_unreadable_file(cache_env: Path, calls: Recorder, tmp_path: Path) -> None:
     # A path through a file fails as chmod 000 does for a normal user, but also as root.
     path = str(Path(write(tmp_path, saml_assertion([pair(ADMIN)]))) / "inside")
     result = run_cli(["getcallerid", "--saml-assertion", path])
@@ -345,7 +307,7 @@ def test_unreadable_file(env: Path, calls: StsCalls, tmp_path: Path) -> None:
     assert calls.actions() == []
 
 
-def test_bad_input_in_a_real_process_has_no_traceback(env: Path, calls: StsCalls,
+def test_bad_input_in_a_real_process_has_no_traceback(cache_env: Path, calls: Recorder,
                                                       tmp_path: Path) -> None:
     from tests.conftest import run_process
 
@@ -380,7 +342,7 @@ def test_bad_input_in_a_real_process_has_no_traceback(env: Path, calls: StsCalls
     (["--region", "cn-north-1"], "--region cn-north-1 is in partition aws-cn but the starting "
                                  "role is in aws; use a region of the role's partition"),
 ])
-def test_conflicts_are_usage_errors_before_any_request(env: Path, calls: StsCalls,
+def test_conflicts_are_usage_errors_before_any_request(cache_env: Path, calls: Recorder,
                                                        tmp_path: Path, argv: list[str],
                                                        message: str) -> None:
     path = write(tmp_path, saml_assertion([pair(ADMIN)]))
@@ -390,7 +352,7 @@ def test_conflicts_are_usage_errors_before_any_request(env: Path, calls: StsCall
     assert calls.actions() == []
 
 
-def test_saml_role_arn_needs_the_assertion(env: Path, calls: StsCalls) -> None:
+def test_saml_role_arn_needs_the_assertion(cache_env: Path, calls: Recorder) -> None:
     result = run_cli(["getcallerid", "--saml-role-arn", ADMIN])
     assert (result.code, error_line(result.err)) == (
         2, "aws-login: error: --saml-role-arn chooses a role of --saml-assertion; add the "
@@ -398,7 +360,7 @@ def test_saml_role_arn_needs_the_assertion(env: Path, calls: StsCalls) -> None:
     assert calls.actions() == []
 
 
-def test_expired_assertion_fails_before_the_request(env: Path, calls: StsCalls,
+def test_expired_assertion_fails_before_the_request(cache_env: Path, calls: Recorder,
                                                     tmp_path: Path) -> None:
     expired = datetime(2024, 5, 1, 9, 30, 15, tzinfo=timezone.utc)
     path = write(tmp_path, saml_assertion([pair(ADMIN)], expires=expired))
@@ -411,7 +373,7 @@ def test_expired_assertion_fails_before_the_request(env: Path, calls: StsCalls,
     assert calls.actions() == []
 
 
-def test_debug_log_never_shows_the_assertion(env: Path, calls: StsCalls, tmp_path: Path
+def test_debug_log_never_shows_the_assertion(cache_env: Path, calls: Recorder, tmp_path: Path
                                              ) -> None:
     assertion = saml_assertion([pair(ADMIN)], session_duration=3600)
     result = run_cli(["getcallerid", "--debug", "--saml-assertion", write(tmp_path, assertion)])
@@ -423,7 +385,7 @@ def test_debug_log_never_shows_the_assertion(env: Path, calls: StsCalls, tmp_pat
 
 # --- chains, cache, every command ------------------------------------------------------------
 
-def test_saml_start_then_two_hop_chain(env: Path, calls: StsCalls, tmp_path: Path) -> None:
+def test_saml_start_then_two_hop_chain(cache_env: Path, calls: Recorder, tmp_path: Path) -> None:
     path = write(tmp_path, saml_assertion([pair(ADMIN)]))
     result = run_cli(["getcallerid", "--saml-assertion", path, "--assume-roles",
                       f"{ROLE_A}, {ROLE_B}"])
@@ -438,7 +400,7 @@ def test_saml_start_then_two_hop_chain(env: Path, calls: StsCalls, tmp_path: Pat
     assert "DurationSeconds" not in calls.only("AssumeRoleWithSAML").params
 
 
-def test_session_cache_keys_on_the_assertion(env: Path, calls: StsCalls, tmp_path: Path
+def test_session_cache_keys_on_the_assertion(cache_env: Path, calls: Recorder, tmp_path: Path
                                              ) -> None:
     assertion = saml_assertion([pair(ADMIN)])
     path = write(tmp_path, assertion)
@@ -453,7 +415,7 @@ def test_session_cache_keys_on_the_assertion(env: Path, calls: StsCalls, tmp_pat
     assert calls.actions() == []
     assert json.loads(second.out)["AccessKeyId"] == json.loads(first.out)["AccessKeyId"]
     # Nothing on disk holds the assertion, not even in a file name.
-    for file in env.rglob("*"):
+    for file in cache_env.rglob("*"):
         assert assertion[:40] not in file.name
         if file.is_file():
             assert assertion[:40] not in file.read_text(errors="replace")
@@ -464,7 +426,7 @@ def test_session_cache_keys_on_the_assertion(env: Path, calls: StsCalls, tmp_pat
     assert calls.actions() == ["AssumeRoleWithSAML", "GetCallerIdentity", "AssumeRole"]
 
 
-def test_runas_gives_the_child_the_saml_session(env: Path, calls: StsCalls, tmp_path: Path,
+def test_runas_gives_the_child_the_saml_session(cache_env: Path, calls: Recorder, tmp_path: Path,
                                                 capfd: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, saml_assertion([pair(ADMIN)]))
     result = run_cli(["runas", "--saml-assertion", path, "--", sys.executable, "-m",
@@ -473,7 +435,7 @@ def test_runas_gives_the_child_the_saml_session(env: Path, calls: StsCalls, tmp_
     assert identity(capfd.readouterr().out) == SESSION
 
 
-def test_other_partition_calls_sts_in_its_region(env: Path, calls: StsCalls, tmp_path: Path
+def test_other_partition_calls_sts_in_its_region(cache_env: Path, calls: Recorder, tmp_path: Path
                                                  ) -> None:
     role = "arn:aws-cn:iam::123456789012:role/Admin"
     provider = "arn:aws-cn:iam::123456789012:saml-provider/JumpCloud"
@@ -485,24 +447,8 @@ def test_other_partition_calls_sts_in_its_region(env: Path, calls: StsCalls, tmp
     assert calls.actions() == ["AssumeRoleWithSAML"]
 
 
-@pytest.fixture(scope="module")
-def federation_server() -> Iterator[FakeFederation]:
-    # console and its federation fake are written alongside this feature.
-    pytest.importorskip("aws_login.commands.console")
-    fakes = pytest.importorskip("tests.fakes_federation")
-    fake = fakes.start_fake_federation()
-    yield fake
-    fake.stop()
-
-
-def test_console_from_a_saml_start(env: Path, calls: StsCalls, tmp_path: Path,
-                                   federation_server: FakeFederation,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    fed = federation_server
-    fed.clear()
-    monkeypatch.setenv("AWS_LOGIN_FEDERATION_URL", fed.federation_url)
-    for name in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY"):
-        monkeypatch.delenv(name, raising=False)
+def test_console_from_a_saml_start(cache_env: Path, calls: Recorder, tmp_path: Path,
+                                   fed: FakeFederation) -> None:
     path = write(tmp_path, saml_assertion([pair(ADMIN)]))
     destination = fed.console_url("console/s3/home")
     result = run_cli(["console", "--no-browser", "--saml-assertion", path, "--destination",
@@ -559,7 +505,7 @@ def test_start_duration_from_the_attribute(attribute: str | None, expected: int 
     assert warnings == ([] if warning is None else [warning])
 
 
-def test_expiry_uses_the_clock_of_the_context(env: Path, calls: StsCalls, tmp_path: Path
+def test_expiry_uses_the_clock_of_the_context(cache_env: Path, calls: Recorder, tmp_path: Path
                                               ) -> None:
     expires = datetime.now(timezone.utc) + timedelta(minutes=5)
     path = write(tmp_path, saml_assertion([pair(ADMIN)], expires=expires))

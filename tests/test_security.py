@@ -19,7 +19,6 @@ import stat
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -47,36 +46,23 @@ from aws_login.sso.oidc import DeviceAuthorization, TokenReply
 from tests.conftest import USER_KEY_ID, USER_SECRET
 from tests.fakes.sso import FakeSso
 from tests.faults import (
-    NOWHERE,
     ROLE,
     ROLE_A,
     ROLE_B,
     SIGN_IN,
     START_URL,
     Fault,
-    Servers,
     World,
     browser,
     cache_problems,
     leaked,
-    make_world,
+    process_env,
     record,
-    start_servers,
+    user_keys,
 )
 from tests.servers import LoopbackServer
 
 STANDIN = Path(__file__).with_name("browser_standin.py")
-
-
-@pytest.fixture(scope="module")
-def servers(sts_server: LoopbackServer) -> Iterator[Servers]:
-    with start_servers(sts_server.url) as started:
-        yield started
-
-
-@pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, servers: Servers) -> World:
-    return make_world(monkeypatch, tmp_path, servers)
 
 
 def _record_leaks(name: str, found: list[str]) -> None:
@@ -90,12 +76,9 @@ def test_cache_files_are_private_even_under_umask_000(sts_server: LoopbackServer
                                                       tmp_path: Path) -> None:
     with FakeSso(sts_url=sts_server.url) as fake:
         cache = tmp_path / "deep" / "er" / "cache"  # every missing parent is made private
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(HOME=str(tmp_path), AWS_CONFIG_FILE=str(tmp_path / "none"),
-                   AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
-                   AWS_EC2_METADATA_DISABLED="true", AWS_ENDPOINT_URL=NOWHERE,
-                   AWS_ENDPOINT_URL_SSO=fake.url, AWS_ENDPOINT_URL_SSO_OIDC=fake.url,
-                   AWS_LOGIN_CACHE_DIR=str(cache), BROWSER=f"{sys.executable} {STANDIN} %s")
+        env = process_env(tmp_path, AWS_ENDPOINT_URL_SSO=fake.url,
+                          AWS_ENDPOINT_URL_SSO_OIDC=fake.url, AWS_LOGIN_CACHE_DIR=str(cache),
+                          BROWSER=f"{sys.executable} {STANDIN} %s")
         runs = [["dumpcreds", "--credential-helper", "--use-cache", *SIGN_IN, *ROLE],
                 ["dumpcreds", "--credential-helper", "--use-cache", *ROLE],  # fast path entry
                 ["dumpconfig", "--use-cache", "--output", str(tmp_path / "out" / "config")]]
@@ -191,8 +174,7 @@ def _debug_flows(world: World) -> list[tuple[str, str, str]]:
     run("refresh", ["dumpcreds", "--credential-helper", "--use-cache", *ROLE],
         stdout_is_product=True)
     run("dumpconfig", ["dumpconfig", "--use-cache"])
-    world.monkeypatch.setenv("AWS_ACCESS_KEY_ID", USER_KEY_ID)
-    world.monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", USER_SECRET)
+    user_keys(world)
     run("role chain", ["getcallerid", "--assume-roles", f"{ROLE_A}, {ROLE_B}"])
     run("session step", ["dumpcreds", "--get-session-token"], stdout_is_product=True)
     run("console", ["console", "--no-browser", "--assume-roles", ROLE_A], stdout_is_product=True)
@@ -214,8 +196,7 @@ def test_no_secret_in_debug_output(world: World) -> None:
 def test_no_secret_in_error_messages_with_or_without_debug(world: World) -> None:
     """Failures after secrets are in hand: the hop 2 call fails for good, and the
     federation endpoint refuses; neither message nor traceback may show a secret."""
-    world.monkeypatch.setenv("AWS_ACCESS_KEY_ID", USER_KEY_ID)
-    world.monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", USER_SECRET)
+    user_keys(world)
     world.sts.always("AssumeRole", Fault.HTTP_500, RoleArn=ROLE_B)
     world.fed.always("getSigninToken", Fault.MALFORMED)
     world.sso.always("GetRoleCredentials", Fault.TRUNCATED)

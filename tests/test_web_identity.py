@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from aws_login.sources import web_identity
-from tests.conftest import MOTO_USER_ARN, USER_KEY_ID, USER_SECRET, run_cli
-from tests.saml_assertions import StsCalls, StsWithCalls, serve_sts_with_calls
-from tests.servers import LoopbackServer
+from tests.conftest import MOTO_USER_ARN, USER_KEY_ID, USER_SECRET, error_line, run_cli
+from tests.servers import Recorder
 
 ROLE = "arn:aws:iam::111111111111:role/ci-deploy"
 ROLE_B = "arn:aws:iam::222222222222:role/B"
@@ -39,31 +37,6 @@ TOKEN = jwt({"iss": "https://token.actions.githubusercontent.com", "sub": SUBJEC
 
 # --- fixtures ------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def sts_with_calls() -> Iterator[StsWithCalls]:
-    yield from serve_sts_with_calls()
-
-
-@pytest.fixture
-def sts(sts_with_calls: StsWithCalls) -> LoopbackServer:
-    """Overrides conftest's `sts`: moto on loopback that also keeps parameters."""
-    sts_with_calls.server.recorder.clear()
-    sts_with_calls.calls.clear()
-    return sts_with_calls.server
-
-
-@pytest.fixture
-def calls(sts_with_calls: StsWithCalls, sts: LoopbackServer) -> StsCalls:
-    return sts_with_calls.calls
-
-
-@pytest.fixture
-def env(aws_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("AWS_LOGIN_CACHE_DIR", str(cache))
-    return cache
-
-
 @pytest.fixture
 def token_file(tmp_path: Path) -> Path:
     path = tmp_path / "token"
@@ -72,7 +45,7 @@ def token_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def eks_env(env: Path, token_file: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def eks_env(cache_env: Path, token_file: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """What EKS (IRSA) puts in a pod's environment."""
     monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(token_file))
     monkeypatch.setenv("AWS_ROLE_ARN", ROLE)
@@ -83,16 +56,9 @@ def identity(out: str) -> str:
     return str(json.loads(out)["Arn"])
 
 
-def error_line(err: str) -> str:
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    return lines[0]
-
-
 # --- from the options and from the environment ----------------------------------------------
 
-def test_from_the_options(env: Path, calls: StsCalls, token_file: Path) -> None:
+def test_from_the_options(cache_env: Path, calls: Recorder, token_file: Path) -> None:
     result = run_cli(["getcallerid", "--web-identity-token-file", str(token_file),
                       "--web-identity-role-arn", ROLE])
     assert result.code == 0, result.err
@@ -107,7 +73,7 @@ def test_from_the_options(env: Path, calls: StsCalls, token_file: Path) -> None:
     assert not call.signed  # the token is the proof
 
 
-def test_from_the_eks_environment_with_a_session_name(eks_env: Path, calls: StsCalls,
+def test_from_the_eks_environment_with_a_session_name(eks_env: Path, calls: Recorder,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ROLE_SESSION_NAME", "build-42")
     result = run_cli(["getcallerid"])
@@ -117,7 +83,7 @@ def test_from_the_eks_environment_with_a_session_name(eks_env: Path, calls: StsC
     assert calls.only("AssumeRoleWithWebIdentity").params["WebIdentityToken"] == TOKEN
 
 
-def test_an_opaque_token_gets_a_time_based_session_name(env: Path, calls: StsCalls,
+def test_an_opaque_token_gets_a_time_based_session_name(cache_env: Path, calls: Recorder,
                                                         tmp_path: Path) -> None:
     path = tmp_path / "opaque"
     path.write_text("gho_opaque-token-without-claims")
@@ -141,7 +107,7 @@ def test_default_session_name(subject: str, name: str | None) -> None:
     assert web_identity.default_session_name(jwt({"sub": subject}), now) == expected
 
 
-def test_duration_sets_the_lifetime(env: Path, calls: StsCalls, token_file: Path) -> None:
+def test_duration_sets_the_lifetime(cache_env: Path, calls: Recorder, token_file: Path) -> None:
     before = datetime.now(timezone.utc)
     result = run_cli(["dumpcreds", "--credential-helper", "--web-identity-token-file",
                       str(token_file), "--web-identity-role-arn", ROLE, "--duration", "7200"])
@@ -156,7 +122,7 @@ def test_duration_sets_the_lifetime(env: Path, calls: StsCalls, token_file: Path
 # --- precedence ------------------------------------------------------------------------------
 
 def test_environment_keys_go_before_the_web_identity_environment(
-        eks_env: Path, calls: StsCalls, monkeypatch: pytest.MonkeyPatch) -> None:
+        eks_env: Path, calls: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", USER_KEY_ID)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", USER_SECRET)
     result = run_cli(["getcallerid"])
@@ -171,7 +137,7 @@ def _static_profile(aws_env: Path) -> None:
 
 
 def test_web_identity_environment_goes_before_aws_profile(
-        eks_env: Path, aws_env: Path, calls: StsCalls, monkeypatch: pytest.MonkeyPatch) -> None:
+        eks_env: Path, aws_env: Path, calls: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
     _static_profile(aws_env)
     monkeypatch.setenv("AWS_PROFILE", "dev")
     result = run_cli(["getcallerid"])
@@ -181,7 +147,7 @@ def test_web_identity_environment_goes_before_aws_profile(
 
 
 def test_an_explicit_profile_goes_before_the_web_identity_environment(
-        eks_env: Path, aws_env: Path, calls: StsCalls) -> None:
+        eks_env: Path, aws_env: Path, calls: Recorder) -> None:
     _static_profile(aws_env)
     result = run_cli(["getcallerid", "--profile", "dev"])
     assert result.code == 0, result.err
@@ -189,7 +155,7 @@ def test_an_explicit_profile_goes_before_the_web_identity_environment(
     assert calls.actions() == ["GetCallerIdentity"]
 
 
-def test_options_go_before_the_environment(eks_env: Path, calls: StsCalls, tmp_path: Path
+def test_options_go_before_the_environment(eks_env: Path, calls: Recorder, tmp_path: Path
                                            ) -> None:
     other = tmp_path / "other-token"
     other.write_text(jwt({"sub": "other-workload"}))
@@ -201,7 +167,7 @@ def test_options_go_before_the_environment(eks_env: Path, calls: StsCalls, tmp_p
 
 # --- bad input -------------------------------------------------------------------------------
 
-def test_environment_problems_name_the_variable(eks_env: Path, calls: StsCalls,
+def test_environment_problems_name_the_variable(eks_env: Path, calls: Recorder,
                                                 monkeypatch: pytest.MonkeyPatch,
                                                 tmp_path: Path) -> None:
     cases: list[tuple[dict[str, str | None], str]] = [
@@ -229,7 +195,8 @@ def test_environment_problems_name_the_variable(eks_env: Path, calls: StsCalls,
     assert calls.actions() == []
 
 
-def test_option_problems(env: Path, calls: StsCalls, tmp_path: Path, token_file: Path) -> None:
+def test_option_problems(cache_env: Path, calls: Recorder, tmp_path: Path,
+                         token_file: Path) -> None:
     empty = tmp_path / "empty"
     empty.write_text("\n")
     spaced = tmp_path / "spaced"
@@ -283,7 +250,7 @@ def test_option_problems(env: Path, calls: StsCalls, tmp_path: Path, token_file:
 
 
 def test_chained_duration_is_checked_for_the_environment_start_too(
-        eks_env: Path, calls: StsCalls) -> None:
+        eks_env: Path, calls: Recorder) -> None:
     result = run_cli(["getcallerid", "--assume-roles", ROLE_B, "--duration", "3601"])
     assert (result.code, error_line(result.err)) == (
         2, f"aws-login: error: hop 1/1 ({ROLE_B}) is signed by role session credentials (the "
@@ -292,7 +259,7 @@ def test_chained_duration_is_checked_for_the_environment_start_too(
     assert calls.actions() == []
 
 
-def test_debug_log_never_shows_the_token(eks_env: Path, calls: StsCalls) -> None:
+def test_debug_log_never_shows_the_token(eks_env: Path, calls: Recorder) -> None:
     result = run_cli(["getcallerid", "--debug"])
     assert result.code == 0, result.err
     assert (f"aws-login: debug: starting source: web identity role {ROLE} "
@@ -302,7 +269,7 @@ def test_debug_log_never_shows_the_token(eks_env: Path, calls: StsCalls) -> None
 
 # --- chains and the cache ----------------------------------------------------------------------
 
-def test_web_identity_then_a_hop(eks_env: Path, calls: StsCalls) -> None:
+def test_web_identity_then_a_hop(eks_env: Path, calls: Recorder) -> None:
     result = run_cli(["getcallerid", "--assume-roles", ROLE_B])
     assert result.code == 0, result.err
     assert identity(result.out) == f"arn:aws:sts::222222222222:assumed-role/B/{SUBJECT_NAME}"
@@ -310,7 +277,7 @@ def test_web_identity_then_a_hop(eks_env: Path, calls: StsCalls) -> None:
                                "GetCallerIdentity"]
 
 
-def test_session_cache_keys_on_the_token(eks_env: Path, env: Path, calls: StsCalls) -> None:
+def test_session_cache_keys_on_the_token(eks_env: Path, cache_env: Path, calls: Recorder) -> None:
     argv = ["dumpcreds", "--credential-helper", "--use-cache"]
     first = run_cli(argv)
     assert first.code == 0, first.err
@@ -320,7 +287,7 @@ def test_session_cache_keys_on_the_token(eks_env: Path, env: Path, calls: StsCal
     assert second.code == 0, second.err
     assert calls.actions() == []
     assert json.loads(second.out) == json.loads(first.out)
-    for file in env.rglob("*"):
+    for file in cache_env.rglob("*"):
         if file.is_file():
             assert TOKEN.split(".")[1] not in file.read_text(errors="replace")
     # EKS rewrote the token file: a new token is a new request.
