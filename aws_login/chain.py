@@ -15,6 +15,8 @@ from aws_login.arns import (
     parse_role_arn,
     partition_of_region,
     sanitize_session_name,
+    validate_mfa_token,
+    validate_region,
 )
 from aws_login.aws import StsApi
 from aws_login.context import Context
@@ -127,7 +129,7 @@ def assume_chain(start: Credentials, hops: tuple[ChainStep, ...], mfa: MfaInput 
         except AwsCallError as exc:
             raise _explain_hop_failure(exc, step, hop, creds, index) from None
         ctx.log(f"{step}: now {arn}")
-        creds = _with_source(creds, f"role {hop.role_arn} (hop {index}/{len(hops)})")
+        creds = replace(creds, source=f"role {hop.role_arn} (hop {index}/{len(hops)})")
     return creds
 
 
@@ -197,8 +199,6 @@ def _caller_name(sts: StsApi, ctx: Context, max_length: int) -> str:
 def _with_mfa_code(mfa: MfaInput | None, ctx: Context) -> MfaInput | None:
     if mfa is None or mfa.token is not None:
         return mfa
-    from aws_login.arns import validate_mfa_token
-
     if not ctx.stdin_is_terminal():
         raise UsageError("--mfa-serial needs an MFA code and standard input is not a terminal; "
                          "pass --mfa-token CODE")
@@ -208,25 +208,26 @@ def _with_mfa_code(mfa: MfaInput | None, ctx: Context) -> MfaInput | None:
 
 def configured_region(profile: str | None, ctx: Context) -> str | None:
     """The region from the environment, else from the profile (or AWS_PROFILE / default)."""
+    found = region_setting(profile, ctx)
+    return found[0] if found else None
+
+
+def region_setting(profile: str | None, ctx: Context) -> tuple[str, str] | None:
+    """The configured region and where it is set (for messages), validated: botocore crashes
+    on a malformed region, so a bad one is a usage error naming its place."""
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         if ctx.environ.get(name):
-            return _checked_region(ctx.environ[name], name)
+            return _checked_region(ctx.environ[name], name), name
     region = profile_region(profile, ctx)
     if region is None:
         return None
     name = profile or ctx.environ.get("AWS_PROFILE") or "default"
-    return _checked_region(region, f"region setting of profile {name!r}")
+    where = f"region setting of profile {name!r}"
+    return _checked_region(region, where), where
 
 
 def _checked_region(region: str, where: str) -> str:
-    """botocore crashes on a malformed region, so say where the bad one came from."""
-    from aws_login.arns import validate_region
-
     try:
         return validate_region(region)
     except UsageError as exc:
         raise UsageError(f"{where}: {exc.message}") from None
-
-
-def _with_source(creds: Credentials, source: str) -> Credentials:
-    return replace(creds, source=source)

@@ -145,6 +145,23 @@ def test_sso_region_is_said_when_guessed(sso_env: Path, fake_sso: FakeSso,
     assert "using SSO region eu-west-1 from AWS_REGION; pass --sso-region to choose" in result.err
 
 
+def test_sso_region_from_the_profile_is_said_and_a_bad_one_refused(
+        sso_env: Path, fake_sso: FakeSso, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = Path(os.environ["AWS_CONFIG_FILE"])
+    config.write_text("[default]\nregion = eu-central-1\n")
+    fake_sso.auto_approve = True
+    result = run_cli(["getcallerid", "--start-url", START_URL, *ROLE], sleep=Sleeps())
+    assert result.code == 0, result.err
+    assert ("using SSO region eu-central-1 from region setting of profile 'default'; pass "
+            "--sso-region to choose") in result.err
+    monkeypatch.setenv("AWS_REGION", "eu west 1")
+    bad = run_cli(["getcallerid", "--start-url", START_URL, *ROLE], sleep=Sleeps())
+    assert bad.code == 2
+    assert bad.err == ("aws-login: error: AWS_REGION: region 'eu west 1' is not valid; "
+                       "expected e.g. us-east-1\n")
+    assert fake_sso.calls["RegisterClient"] == 1  # only the first run's sign-in
+
+
 def test_sso_role_then_two_hop_chain(sso_env: Path, fake_sso: FakeSso) -> None:
     token = fake_sso.issue_token(START_URL).access_token
     result = run_cli(["getcallerid", "--sso-access-token", token, "--sso-region", "us-east-1",

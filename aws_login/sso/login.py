@@ -56,16 +56,12 @@ def sso_region(spec: SsoSpec, token_region: str | None, ctx: Context) -> str:
         return spec.region
     if token_region:
         return token_region
-    from aws_login.chain import configured_region
+    from aws_login.chain import region_setting  # chain imports the sources, and so this
 
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
-        if ctx.environ.get(name):
-            ctx.warn(f"using SSO region {ctx.environ[name]} from {name}; "
-                     "pass --sso-region to choose")
-            return ctx.environ[name]
-    region = configured_region(None, ctx)
-    if region:
-        ctx.warn(f"using SSO region {region} from your AWS config; pass --sso-region to choose")
+    found = region_setting(None, ctx)
+    if found:
+        region, where = found
+        ctx.warn(f"using SSO region {region} from {where}; pass --sso-region to choose")
         return region
     raise UsageError("the IAM Identity Center region is unknown; pass --sso-region, e.g. "
                      "--sso-region us-east-1 (the region shown in your portal's settings)")
