@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
     own_words = args_list[:args_list.index("--")] if "--" in args_list else args_list
     debug = "--debug" in own_words
     try:
-        parser = build_parser(selected_command(own_words, ctx.environ) or "")
+        parser = build_parser(selected_command(own_words, ctx.environ))
         if "_ARGCOMPLETE" in ctx.environ:
             import argcomplete
 

@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 
 MAGIC = b"aws-login-fast 1"
-MIN_REMAINING_SECONDS = 15 * 60  # as session_cache.MIN_REMAINING
+# The SDKs refresh credential_process credentials 15 minutes before they expire: an answer
+# with less left would make them call again at once. session_cache uses the same rule.
+MIN_REMAINING_SECONDS = 15 * 60
 MAX_ENTRY_BYTES = 64 * 1024
 # Words that read files or stdin, ask questions or print diagnostics: never answered here.
 _INELIGIBLE = ("--debug", "-h", "--help", "--saml-assertion", "--web-identity-token-file",

@@ -17,13 +17,14 @@ from typing import Any
 
 from aws_login.digest import sha256_hex
 from aws_login.errors import AwsLoginError
+from aws_login.fastpath import MIN_REMAINING_SECONDS
 from aws_login.files import exclusive_lock, read_text, write_private
 from aws_login.model import Acquired, CredentialKind, Credentials, Plan
 from aws_login.sso.tokenfile import format_timestamp, parse_timestamp
 
 # The SDKs refresh credential_process credentials 15 minutes before they expire; serving
-# less than that would make them call again at once.
-MIN_REMAINING = timedelta(minutes=15)
+# less than that would make them call again at once. (One rule for both caches.)
+MIN_REMAINING = timedelta(seconds=MIN_REMAINING_SECONDS)
 FORMAT_VERSION = 1
 
 # Settings outside the Plan that change which credentials a request ends with.
