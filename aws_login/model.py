@@ -21,10 +21,6 @@ class CredentialKind(enum.Enum):
     ROLE = "role session credentials"
     TEMPORARY = "temporary credentials of unknown origin"
 
-    @property
-    def is_role_session(self) -> bool:
-        return self is CredentialKind.ROLE
-
 
 @record
 class Credentials:

@@ -32,9 +32,8 @@ def from_profile(name: str, ctx: Context) -> Credentials:
 
 
 def from_default_chain(ctx: Context) -> Credentials:
-    session = ctx.clients.session(None)
-    check_env_profile(ctx)
-    creds = _load(session, "the default credential chain")
+    # (resolve_start has already checked that AWS_PROFILE names a profile)
+    creds = _load(ctx.clients.session(None), "the default credential chain")
     if creds is None:
         raise NoCredentialsError(
             "no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
@@ -47,10 +46,6 @@ def profile_region(profile: str | None, ctx: Context) -> str | None:
     """The region configured for the profile (or AWS_PROFILE / default), if any."""
     region = ctx.clients.session(profile).get_config_variable("region")
     return str(region) if region else None
-
-
-def profile_names(ctx: Context) -> list[str]:
-    return sorted(ctx.clients.session(None).available_profiles)
 
 
 def check_env_profile(ctx: Context) -> None:

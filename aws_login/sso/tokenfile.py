@@ -16,7 +16,6 @@ from aws_login.errors import UsageError
 from aws_login.model import ClientRegistration, SsoToken
 
 REQUIRED = ("startUrl", "region", "accessToken", "expiresAt")
-REGISTRATION = ("clientId", "clientSecret", "registrationExpiresAt")
 
 
 class TokenFileError(UsageError):
