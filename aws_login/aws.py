@@ -333,8 +333,3 @@ def _one_line(text: str) -> str:
     """AWS's message (or a proxy's HTML page in its place) as one short line."""
     text = " ".join(text.split())
     return text if len(text) <= _DETAIL_MAX else text[:_DETAIL_MAX - 3] + "..."
-
-
-def call_translated(operation: str, fn: Callable[[], T]) -> T:
-    with translate_errors(operation):
-        return fn()

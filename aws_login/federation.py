@@ -27,8 +27,6 @@ from aws_login.model import CredentialKind, Credentials
 CONSOLE_DURATION = (900, 43200)
 SIGNIN_URL_LIFETIME_MINUTES = 15
 DEFAULT_ISSUER = "aws-login"
-CONNECT_TIMEOUT = 5
-READ_TIMEOUT = 20
 ATTEMPTS = 3
 
 
@@ -195,8 +193,9 @@ def browser_urls(endpoints: SigninEndpoints, login: str) -> list[str]:
 
 def fetch_signin_token(endpoint: str, creds: Credentials, session_duration: int | None,
                        log: DebugLog, sleep: Callable[[float], None],
-                       timeouts: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT)) -> str:
+                       timeouts: tuple[float, float]) -> str:
     """Action=getSigninToken: the one network call. The token is registered as a secret.
+    `timeouts`: (connect, read) seconds, as for every AWS call (aws.http_timeouts).
 
     No answer, HTTP 5xx, 429 and an answer without a token (a proxy's page, a cut body) are
     tried again, ATTEMPTS times in all; a refusal (other 4xx) is not."""

@@ -134,6 +134,11 @@ ROWS = (
         "region 'us east 1' is not valid; expected e.g. us-east-1"),
     Row("dumpconfig", ("--use-cache", "--output", "{tmp}/folder"),
         "--output {tmp}/folder is a folder; give a file, e.g. ~/.aws/config"),
+    Row("dumpconfig", ("--use-cache", "--output", "{tmp}/fifo"),
+        f"--output: cannot read {{tmp}}/fifo: {NOT_REGULAR}"),
+    Row("dumpconfig", ("--use-cache", "--output", "{tmp}/huge-config"),
+        f"--output {{tmp}}/huge-config is larger than {16 << 20} bytes; it is not an AWS "
+        "config file"),
     Row("dumpconfig", ("--sso-access-token", "  "),
         "--sso-access-token is empty; pass the token, or sign in with --start-url URL"),
     Row("dumpconfig", ("--sso-access-token", "T", "--accesstoken-cache", "file://x"),
@@ -315,6 +320,8 @@ def make_files(tmp: Path) -> None:
     (tmp / "folder").mkdir()
     with open(tmp / "huge.json", "wb") as handle:
         handle.truncate((1 << 20) + 1)  # sparse: one byte over the limit, no disk used
+    with open(tmp / "huge-config", "wb") as handle:
+        handle.truncate((16 << 20) + 1)  # dumpconfig --output: one byte over its limit
     os.mkfifo(tmp / "fifo")  # reading it would block forever
     with socket.socket(socket.AF_UNIX) as listener:
         listener.bind(str(tmp / "socket"))

@@ -24,6 +24,7 @@ from aws_login.federation import (
     signin_endpoints,
     validate_federation_override,
 )
+from aws_login.limits import check_range
 from aws_login.model import CredentialKind, Credentials, Plan, SessionStep, SessionStepKind
 from aws_login.record import replace
 
@@ -101,9 +102,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 def _console_plan(args: argparse.Namespace, plan: Plan) -> Plan:
     """Refuse, before any network call, what can never reach the console."""
     duration = args.console_duration
-    if duration is not None and not CONSOLE_DURATION[0] <= duration <= CONSOLE_DURATION[1]:
-        raise UsageError(f"--console-duration {duration} is out of range; the console allows "
-                         f"{CONSOLE_DURATION[0]}-{CONSOLE_DURATION[1]} seconds")
+    if duration is not None:
+        check_range("--console-duration", duration, CONSOLE_DURATION, "the console")
     step = plan.session_step
     if step is not None and step.kind is SessionStepKind.SESSION_TOKEN and not plan.hops:
         raise UsageError(console_refusal(CredentialKind.SESSION) or "")

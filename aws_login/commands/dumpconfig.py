@@ -13,7 +13,7 @@ from typing import TextIO
 from aws_login import arns, configgen
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError, UsageError
-from aws_login.files import write_atomically
+from aws_login.files import read_limited, write_atomically
 from aws_login.model import TokenSource
 from aws_login.sso_options import add_token_arguments, build_token_spec, token_source
 
@@ -29,6 +29,8 @@ examples:
 """
 MAX_CONCURRENCY = 64
 FILE_MODE = 0o600  # a new config file; an existing one keeps its mode
+# Far above any real config file; --output must never read a huge file into memory.
+CONFIG_FILE_MAX = 16 << 20
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -185,15 +187,19 @@ def _merge_into(path: Path, previous: str | None, existing: configgen.Existing,
 
 
 def _read(path: Path) -> str | None:
-    """The file's text (bytes that are not UTF-8 survive as they are), None if absent."""
+    """The file's text (bytes that are not UTF-8 survive as they are), None if absent.
+    A FIFO or device (which would block or never end) and a huge file are refused."""
     try:
-        data = path.read_bytes()
+        data = read_limited(path, CONFIG_FILE_MAX)
     except FileNotFoundError:
         return None
     except IsADirectoryError:
         raise UsageError(f"--output {path} is a folder; give a file, e.g. ~/.aws/config") from None
     except OSError as exc:
         raise UsageError(f"--output: cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > CONFIG_FILE_MAX:
+        raise UsageError(f"--output {path} is larger than {CONFIG_FILE_MAX} bytes; it is not "
+                         "an AWS config file")
     return data.decode("utf-8", "surrogateescape")
 
 

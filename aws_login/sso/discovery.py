@@ -80,7 +80,6 @@ class AdaptiveLimit:
         self._successes: deque[float] = deque()  # when calls succeeded, the last second
         self._clock = clock
         self._cond = threading.Condition()
-        self.peak = 0
 
     @property
     def limit(self) -> int:
@@ -97,7 +96,6 @@ class AdaptiveLimit:
             while self._in_flight >= int(self._limit):
                 self._cond.wait()
             self._in_flight += 1
-            self.peak = max(self.peak, self._in_flight)
             delay = 0.0
             if self._rate is not None:
                 now = self._clock()
