@@ -83,6 +83,15 @@ def validate_account_id(text: str, what: str = "account id") -> str:
     return text
 
 
+def is_account_id(text: str) -> bool:
+    return _ACCOUNT_RE.fullmatch(text) is not None
+
+
+def is_role_name(text: str) -> bool:
+    """An IAM role name; an SSO role (permission set) name follows the same rules."""
+    return _ROLE_NAME_RE.fullmatch(text) is not None
+
+
 def validate_session_name(text: str) -> str:
     if not _SESSION_NAME_RE.fullmatch(text):
         raise UsageError(f"role session name {_shown(text)} is not valid; use 2-64 characters "

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import argparse
 
+    from aws_login.sso.known_roles import Known
+
 Completions = list[str] | dict[str, str]  # a dict maps each value to its description
 Completer = Callable[..., Completions]
 
@@ -109,12 +111,11 @@ def role_arns(environ: Mapping[str, str]) -> list[str]:
 def sso_accounts(environ: Mapping[str, str], cache_dir: Path | None) -> dict[str, str]:
     """SSO account ids (with their names where known): aws-login's record, then the
     sso_account_id of the config's profiles."""
-    from aws_login.sso import known_roles
+    from aws_login.arns import is_account_id
 
-    known = known_roles.load(known_roles.record_path(cache_dir)) if cache_dir else {}
-    accounts = {account: name for account, (name, _) in known.items()}
+    accounts = {account: name for account, (name, _) in _known(cache_dir).items()}
     for account in config_values(environ, "sso_account_id"):
-        if account.isdigit() and len(account) == 12:
+        if is_account_id(account):
             accounts.setdefault(account, "")
     return dict(sorted(accounts.items()))
 
@@ -122,15 +123,19 @@ def sso_accounts(environ: Mapping[str, str], cache_dir: Path | None) -> dict[str
 def sso_role_names(environ: Mapping[str, str], cache_dir: Path | None,
                    account: str | None) -> list[str]:
     """SSO role names, of `account` when it is given, from the record and the config."""
-    from aws_login.sso import known_roles
-
-    known = known_roles.load(known_roles.record_path(cache_dir)) if cache_dir else {}
-    names = {role for acct, (_, roles) in known.items() if account in (None, acct)
+    names = {role for acct, (_, roles) in _known(cache_dir).items() if account in (None, acct)
              for role in roles}
     names.update(profile["sso_role_name"] for profile in _profiles(environ)
                  if profile.get("sso_role_name")
                  and account in (None, profile.get("sso_account_id")))
     return sorted(name for name in names if not any(ch.isspace() for ch in name))
+
+
+def _known(cache_dir: Path | None) -> Known:
+    """aws-login's record of SSO accounts and roles (sso/known_roles.py)."""
+    from aws_login.sso import known_roles
+
+    return known_roles.load(known_roles.record_path(cache_dir)) if cache_dir else {}
 
 
 def complete_list(prefix: str, values: Iterable[str]) -> list[str]:

@@ -310,7 +310,7 @@ def _federation_policy(value: str) -> str:
             if len(data) > FEDERATION_POLICY_FILE_MAX:
                 raise UsageError(f"--federation-policy: {path} is larger than "
                                  f"{FEDERATION_POLICY_FILE_MAX} bytes; it is not a policy")
-            value = data.decode("utf-8")
+            value = data.decode("utf-8-sig")  # Windows editors start a file with a BOM
         except UnicodeDecodeError:
             raise UsageError(f"--federation-policy: {path} is not UTF-8 text; it should hold "
                              "a JSON policy document") from None

@@ -5,15 +5,12 @@ Shared by the credential commands (token + account + role) and by dumpconfig (to
 from __future__ import annotations
 
 import argparse
-import re
 from urllib.parse import urlsplit
 
 from aws_login import arns, completion
 from aws_login.errors import UsageError
 from aws_login.model import SsoSpec, TokenSource
 from aws_login.record import replace
-
-_ROLE_NAME_RE = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 
 
 def add_token_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
@@ -110,7 +107,7 @@ def build_role_spec(args: argparse.Namespace) -> SsoSpec | None:
     if account is None or role is None:
         raise UsageError("--sso-acct-id and --sso-role-name go together; give both")
     arns.validate_account_id(account, "--sso-acct-id")
-    if not _ROLE_NAME_RE.fullmatch(role):
+    if not arns.is_role_name(role):
         raise UsageError(f"--sso-role-name {role!r} is not valid; use the permission set name, "
                          "e.g. AdministratorAccess")
     if source is None:

@@ -263,13 +263,13 @@ POLICY = {"Version": "2012-10-17",
           "Statement": [{"Effect": "Allow", "Action": ["s3:Get*", "s3:List*"], "Resource": "*"}]}
 
 
-@pytest.mark.parametrize("from_file", [False, True])
+@pytest.mark.parametrize("source", ["inline", "file", "file with a BOM (Windows editors)"])
 def test_get_federation_token_name_and_policy(calls: Recorder, tmp_path: Path,
-                                              from_file: bool) -> None:
+                                              source: str) -> None:
     text = json.dumps(POLICY, indent=4)
-    if from_file:
+    if source != "inline":
         path = tmp_path / "readonly.json"
-        path.write_text(text)
+        path.write_text(("\ufeff" if "BOM" in source else "") + text, encoding="utf-8")
         text = f"file://{path}"
     document = helper_json(run_cli(["dumpcreds", "--credential-helper", "--get-federation-token",
                                     "--federation-name", "alice-laptop",

@@ -114,6 +114,17 @@ def test_several_roles_on_a_terminal_are_asked_for(cache_env: Path, calls: Recor
     assert calls.only("AssumeRoleWithSAML").params["RoleArn"] == DEPLOY
 
 
+def test_an_answer_of_other_digits_is_asked_again(cache_env: Path, calls: Recorder,
+                                                  tmp_path: Path) -> None:
+    # "²" is a digit to str.isdigit but not a number to int().
+    assertion = saml_assertion([pair(ADMIN), pair(READ_ONLY)], layout="attributes")
+    result = run_cli(["getcallerid", "--saml-assertion", write(tmp_path, assertion)],
+                     terminal=True, stdin="\u00b2\n2\n")
+    assert result.code == 0, result.err
+    assert "aws-login: '\u00b2' is not one of 1-2\n" in result.err
+    assert calls.only("AssumeRoleWithSAML").params["RoleArn"] == READ_ONLY
+
+
 def test_no_answer_on_the_terminal_is_a_usage_error(cache_env: Path, calls: Recorder,
                                                     tmp_path: Path) -> None:
     path = write(tmp_path, saml_assertion([pair(ADMIN), pair(READ_ONLY)]))
@@ -341,6 +352,8 @@ def test_bad_input_in_a_real_process_has_no_traceback(cache_env: Path, calls: Re
      "chain stays in one partition"),
     (["--region", "cn-north-1"], "--region cn-north-1 is in partition aws-cn but the starting "
                                  "role is in aws; use a region of the role's partition"),
+    (["--saml-role-arn", "Admin"], "--saml-role-arn: 'Admin' is not a role ARN; expected e.g. "
+                                   "arn:aws:iam::123456789012:role/Admin"),
 ])
 def test_conflicts_are_usage_errors_before_any_request(cache_env: Path, calls: Recorder,
                                                        tmp_path: Path, argv: list[str],

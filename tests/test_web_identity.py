@@ -215,6 +215,9 @@ def test_option_problems(cache_env: Path, calls: Recorder, tmp_path: Path,
          "--web-identity-token-file and --web-identity-role-arn go together; give both, e.g. "
          "--web-identity-token-file /run/token --web-identity-role-arn "
          "arn:aws:iam::123456789012:role/Admin"),
+        (["--web-identity-token-file", " ", *both],
+         "--web-identity-token-file needs a file, e.g. --web-identity-token-file "
+         "/var/run/secrets/token"),
         (["--web-identity-token-file", str(tmp_path), *both],
          f"--web-identity-token-file {tmp_path} is a folder; give the file that holds a web "
          "identity token"),

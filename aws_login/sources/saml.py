@@ -16,9 +16,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import TextIO
 from urllib.parse import unquote
 from xml.etree import ElementTree
@@ -29,6 +27,8 @@ from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError, UsageError
 from aws_login.limits import ASSUME_ROLE_DURATION
 from aws_login.model import Credentials, SamlSpec
+from aws_login.record import record
+from aws_login.sources.federated import assume_unsigned, read_limited, sts_region
 
 OPTION = "--saml-assertion"
 ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
@@ -56,7 +56,7 @@ _TIMESTAMP_RE = re.compile(
     r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?", re.ASCII)
 
 
-@dataclass(frozen=True)
+@record
 class SamlRole:
     """One role/provider pair of the Role attribute."""
 
@@ -68,7 +68,7 @@ class SamlRole:
         return self.principal_arn.rsplit("/", 1)[-1]
 
 
-@dataclass(frozen=True)
+@record
 class SamlAssertion:
     """What aws-login reads from a SAMLResponse (its signature is AWS's to check)."""
 
@@ -76,7 +76,7 @@ class SamlAssertion:
     session_name: str | None = None
     session_duration: str | None = None  # the attribute's text, checked by start_duration
     not_on_or_after: datetime | None = None
-    ignored: tuple[str, ...] = field(default=())  # Role values that are not a valid pair
+    ignored: tuple[str, ...] = ()  # Role values that are not a valid pair
 
 
 class _Refused(Exception):
@@ -112,29 +112,6 @@ def plan_spec(path: str, wanted_role: str | None, duration: int | None, region: 
         not_on_or_after=assertion.not_on_or_after,
         region=region,
     )
-
-
-def read_limited(path_text: str, option: str, max_bytes: int, what: str) -> str:
-    """The text of a small input file; every way it can be unusable is a usage error."""
-    from aws_login.files import read_limited as read_file
-
-    path = Path(path_text).expanduser()
-    try:
-        data = read_file(path, max_bytes)
-    except FileNotFoundError:
-        raise UsageError(f"{option} {path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{option} {path} is a folder; give the file that holds {what}") \
-            from None
-    except OSError as exc:
-        raise UsageError(f"{option} {path}: cannot read it: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise UsageError(f"{option} {path} is larger than {max_bytes} bytes, too large for "
-                         f"{what}; check that it is the right file")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UsageError(f"{option} {path} is not text; it should hold {what}") from None
 
 
 def read_stdin(stdin: TextIO, where: str) -> str:
@@ -383,7 +360,7 @@ def ask_role(roles: Sequence[SamlRole], ctx: Context) -> SamlRole:
             ctx.stderr.write("\n")  # Ctrl-D echoes no line break; keep the error on its own
             raise UsageError("no role was chosen (end of input); pass --saml-role-arn ARN")
         answer = line.strip()
-        if answer.isdigit() and 1 <= int(answer) <= len(roles):
+        if answer.isdecimal() and 1 <= int(answer) <= len(roles):
             return roles[int(answer) - 1]
         for role in roles:
             if answer == role.role_arn:
@@ -403,19 +380,6 @@ def _quoted(text: str) -> str:
 
 # --- the STS call --------------------------------------------------------------------------
 
-def sts_region(given: str | None, role_arn: str, what: str, ctx: Context) -> str:
-    """Where to call STS for a federated start: --region, else the configured region, else
-    the role's partition's first region."""
-    from aws_login.chain import configured_region  # chain imports the sources
-
-    partition = role_arn.split(":", 2)[1]
-    region = given or configured_region(None, ctx) or arns.PARTITION_DEFAULT_REGION[partition]
-    if arns.partition_of_region(region) != partition:
-        raise UsageError(f"region {region} is not in partition {partition} of the {what} "
-                         f"{role_arn}; pass --region with a {partition} region")
-    return region
-
-
 def from_saml(spec: SamlSpec, ctx: Context) -> Credentials:
     if spec.not_on_or_after is not None and ctx.now() > spec.not_on_or_after + CLOCK_SKEW:
         raise OperationError(
@@ -424,17 +388,12 @@ def from_saml(spec: SamlSpec, ctx: Context) -> Credentials:
             "SAMLResponse")
     region = sts_region(spec.region, spec.role_arn, "SAML role", ctx)
     ctx.log.add_secret(spec.assertion)
-    params: dict[str, object] = {"RoleArn": spec.role_arn, "PrincipalArn": spec.principal_arn,
-                                 "SAMLAssertion": spec.assertion}
-    if spec.duration is not None:
-        params["DurationSeconds"] = spec.duration
-    lifetime = f"{spec.duration} s" if spec.duration is not None else "AWS's default time"
-    ctx.log(f"AssumeRoleWithSAML {spec.role_arn} via {spec.principal_arn} for {lifetime} "
-            f"in {region}")
-    try:
-        creds, arn = ctx.clients.sts_unsigned(region).assume_role_with_saml(**params)
-    except AwsCallError as exc:
-        raise _explain(exc, spec) from None
+    creds, arn = assume_unsigned(
+        "AssumeRoleWithSAML",
+        {"RoleArn": spec.role_arn, "PrincipalArn": spec.principal_arn,
+         "SAMLAssertion": spec.assertion},
+        spec.duration, f"via {spec.principal_arn}", region, ctx,
+        lambda exc: _explain(exc, spec))
     ctx.log(f"SAML start: now {arn}")
     return creds
 

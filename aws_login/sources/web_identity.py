@@ -11,7 +11,6 @@ ignores it (botocore, too, ignores these variables for an explicitly chosen prof
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Mapping
 from datetime import datetime
@@ -21,7 +20,7 @@ from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError, UsageError
 from aws_login.model import Credentials, WebIdentitySpec
 from aws_login.sources.env import TOKEN_FILE_VARIABLE
-from aws_login.sources.saml import read_limited, sts_region
+from aws_login.sources.federated import assume_unsigned, read_limited, sts_region
 
 ROLE_ARN_VARIABLE = "AWS_ROLE_ARN"
 SESSION_NAME_VARIABLE = "AWS_ROLE_SESSION_NAME"
@@ -107,6 +106,8 @@ def default_session_name(token: str, now: datetime) -> str:
 
 def _jwt_subject(token: str) -> str | None:
     """The unverified `sub` claim of a JWT (AWS verifies the token; this only names it)."""
+    import base64  # only here: building the plan does not need it
+
     parts = token.split(".")
     if len(parts) != 3:
         return None
@@ -122,17 +123,10 @@ def from_web_identity(spec: WebIdentitySpec, ctx: Context) -> Credentials:
     region = sts_region(spec.region, spec.role_arn, "web identity role", ctx)
     name = spec.session_name or default_session_name(spec.token, ctx.now())
     ctx.log.add_secret(spec.token)
-    params: dict[str, object] = {"RoleArn": spec.role_arn, "RoleSessionName": name,
-                                 "WebIdentityToken": spec.token}
-    if spec.duration is not None:
-        params["DurationSeconds"] = spec.duration
-    lifetime = f"{spec.duration} s" if spec.duration is not None else "AWS's default time"
-    ctx.log(f"AssumeRoleWithWebIdentity {spec.role_arn} as session {name!r} for {lifetime} "
-            f"in {region}")
-    try:
-        creds, arn = ctx.clients.sts_unsigned(region).assume_role_with_web_identity(**params)
-    except AwsCallError as exc:
-        raise _explain(exc, spec) from None
+    creds, arn = assume_unsigned(
+        "AssumeRoleWithWebIdentity",
+        {"RoleArn": spec.role_arn, "RoleSessionName": name, "WebIdentityToken": spec.token},
+        spec.duration, f"as session {name!r}", region, ctx, lambda exc: _explain(exc, spec))
     ctx.log(f"web identity start: now {arn}")
     return creds
 

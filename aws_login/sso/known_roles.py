@@ -17,10 +17,11 @@ accounts (the longest unchanged go first), and is removed by `aws-login clearcac
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from aws_login.arns import is_account_id, is_role_name
 
 if TYPE_CHECKING:
     from aws_login.context import Context
@@ -33,9 +34,6 @@ MAX_NAME = 100
 Known = dict[str, tuple[str, tuple[str, ...]]]
 # (account id, account name or None when not known, role names) as a caller found them.
 Found = tuple[str, "str | None", Iterable[str]]
-
-_ACCOUNT_RE = re.compile(r"[0-9]{12}")
-_ROLE_RE = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 
 
 def record_path(cache_dir: Path) -> Path:
@@ -56,7 +54,7 @@ def load(path: Path) -> Known:
     accounts = data.get("Accounts")
     known: Known = {}
     for account, entry in (accounts.items() if isinstance(accounts, dict) else ()):
-        if not (isinstance(account, str) and _ACCOUNT_RE.fullmatch(account)
+        if not (isinstance(account, str) and is_account_id(account)
                 and isinstance(entry, dict)):
             continue
         name = entry.get("Name")
@@ -64,7 +62,7 @@ def load(path: Path) -> Known:
         known[account] = (
             _clean_name(name) if isinstance(name, str) else "",
             tuple(role for role in (roles if isinstance(roles, list) else ())
-                  if isinstance(role, str) and _ROLE_RE.fullmatch(role)))
+                  if isinstance(role, str) and is_role_name(role)))
     return known
 
 
@@ -77,10 +75,10 @@ def remember(path: Path, found: Iterable[Found], replace_roles: bool = False) ->
     known = load(path)
     updated = dict(known)
     for account, name, roles in found:
-        if not _ACCOUNT_RE.fullmatch(account):
+        if not is_account_id(account):
             continue
         old_name, old_roles = updated.get(account, ("", ()))
-        valid = [role for role in roles if _ROLE_RE.fullmatch(role)]
+        valid = [role for role in roles if is_role_name(role)]
         entry = (old_name if name is None else _clean_name(name),
                  tuple(sorted(set(valid if replace_roles else [*old_roles, *valid]))))
         if updated.get(account) != entry:
