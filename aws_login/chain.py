@@ -95,7 +95,8 @@ def run_steps(start: Credentials, plan: Plan, mfa: MfaInput | None, sts_for: Sts
         creds = _session_step(creds, plan.session_step, mfa, sts_for, region, ctx)
         mfa = None  # the MFA code is spent on the first STS call
     if plan.hops:
-        check_chained_duration(plan.hops, creds)
+        check_chained_duration(
+            plan.hops, creds.source if creds.kind is CredentialKind.ROLE else None)
         creds = assume_chain(creds, plan.hops, mfa, sts_for, region, ctx)
     return creds
 

@@ -22,8 +22,6 @@ from aws_login.limits import (
 )
 from aws_login.model import (
     ChainStep,
-    CredentialKind,
-    Credentials,
     MfaInput,
     Plan,
     SessionStep,
@@ -156,8 +154,7 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
             raise UsageError("--duration applies to --assume-roles or a session step "
                              "(--get-session-token, --get-federation-token); add one of them")
     # A federated start is a role session, so its first hop is already a chained one.
-    check_chained_duration(tuple(hops), None if federated is None else Credentials(
-        "", "", kind=CredentialKind.ROLE, source=f"the {federated} start"))
+    check_chained_duration(tuple(hops), None if federated is None else f"the {federated} start")
     if args.external_id is not None and not hops:
         raise UsageError("--external-id applies to the first role of --assume-roles; add it")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aws_login.errors import UsageError
-from aws_login.model import ChainStep, CredentialKind, Credentials
+from aws_login.model import ChainStep
 
 ASSUME_ROLE_DURATION = (900, 43200)
 SESSION_STEP_DURATION = (900, 129600)  # GetSessionToken / GetFederationToken, IAM users
@@ -19,13 +19,14 @@ def check_range(option: str, value: int, bounds: tuple[int, int], what: str) -> 
         raise UsageError(f"{option} {value} is out of range; {what} allows {low}-{high} seconds")
 
 
-def check_chained_duration(hops: tuple[ChainStep, ...], signer: Credentials | None) -> None:
-    """Refuse a duration AWS would refuse for a chained hop. `signer` None: not known yet."""
+def check_chained_duration(hops: tuple[ChainStep, ...], role_start: str | None) -> None:
+    """Refuse a duration AWS would refuse for a chained hop. `role_start` describes the
+    starting credentials when they are a role session (so hop 1 is chained too), else None."""
     for index, hop in enumerate(hops, start=1):
-        chained = index > 1 or (signer is not None and signer.kind is CredentialKind.ROLE)
+        chained = index > 1 or role_start is not None
         if chained and hop.duration is not None and hop.duration > CHAINED_HOP_MAX_SECONDS:
-            signed_by = ("the previous hop's role session" if index > 1 or signer is None
-                         else f"role session credentials ({signer.source})")
+            signed_by = ("the previous hop's role session" if index > 1
+                         else f"role session credentials ({role_start})")
             raise UsageError(
                 f"hop {index}/{len(hops)} ({hop.role_arn}) is signed by {signed_by}; AWS caps "
                 f"such chained role sessions at {CHAINED_HOP_MAX_SECONDS} s, so use "

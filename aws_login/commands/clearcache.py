@@ -8,7 +8,6 @@ import shutil
 from aws_login.context import Context
 from aws_login.errors import OperationError
 
-NAME = "clearcache"
 EXAMPLES = """\
 examples:
   aws-login clearcache                  # everything: sessions and SSO sign-ins

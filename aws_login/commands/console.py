@@ -28,7 +28,6 @@ from aws_login.limits import check_range
 from aws_login.model import CredentialKind, Credentials, Plan, SessionStep, SessionStepKind
 from aws_login.record import replace
 
-NAME = "console"
 EXAMPLES = """\
 examples:
   aws-login console --profile dev

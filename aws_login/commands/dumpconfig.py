@@ -17,7 +17,6 @@ from aws_login.files import read_limited, write_atomically
 from aws_login.model import TokenSource
 from aws_login.sso_options import add_token_arguments, build_token_spec, token_source
 
-NAME = "dumpconfig"
 EXAMPLES = """\
 examples:
   aws-login dumpconfig --start-url https://d-1234567890.awsapps.com/start \\

@@ -9,7 +9,6 @@ from aws_login import credential_options
 from aws_login.context import Context
 from aws_login.render import OUTFORMS, credential_process_json, default_outform, shell_exports
 
-NAME = "dumpcreds"
 EXAMPLES = """\
 examples:
   source <(aws-login dumpcreds --profile dev)

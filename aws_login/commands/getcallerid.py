@@ -9,7 +9,6 @@ from aws_login import credential_options
 from aws_login.arns import PARTITION_DEFAULT_REGION
 from aws_login.context import Context
 
-NAME = "getcallerid"
 EXAMPLES = """\
 examples:
   aws-login getcallerid

@@ -10,7 +10,6 @@ from aws_login.sso import tokenfile
 from aws_login.sso.login import read_token_file, sso_cache
 from aws_login.sso_options import validate_start_url
 
-NAME = "importcache"
 EXAMPLES = """\
 examples:
   aws sso login --profile my-sso

@@ -9,7 +9,6 @@ from aws_login.context import Context
 from aws_login.errors import UsageError
 from aws_login.process import child_environment, run_child
 
-NAME = "runas"
 EXAMPLES = """\
 examples:
   aws-login runas --profile dev --command "aws s3 ls"
