@@ -10,14 +10,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from aws_login.arns import (
-    PARTITION_DEFAULT_REGION,
-    parse_role_arn,
-    partition_of_region,
-    sanitize_session_name,
-    validate_mfa_token,
-    validate_region,
-)
+from aws_login import region as regions
+from aws_login.arns import parse_role_arn, sanitize_session_name, validate_mfa_token
 from aws_login.aws import StsApi
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, UsageError
@@ -38,7 +32,6 @@ from aws_login.model import (
 )
 from aws_login.record import replace
 from aws_login.sources import resolve_start
-from aws_login.sources.profile import profile_region
 
 # Without a policy a federated user has no permissions at all; allowing everything makes
 # the session exactly as powerful as the IAM user (the intersection of both policies).
@@ -78,14 +71,11 @@ def _acquire(plan: Plan, ctx: Context) -> Acquired:
     start = resolve_start(plan.start, ctx)
     if not plan.session_step and not plan.hops:
         return Acquired(start, plan.region)
-    region = plan.region or configured_region(plan.start.profile, ctx)
-    sts_region = region or PARTITION_DEFAULT_REGION[plan.partition or "aws"]
-    if plan.partition and partition_of_region(sts_region) != plan.partition:
-        raise UsageError(f"region {sts_region} is not in partition {plan.partition} of the "
-                         f"role ARNs; pass --region with a {plan.partition} region")
+    choice = regions.chosen(plan.region, plan.start.profile, ctx)
+    sts_region = regions.in_partition(choice, plan.partition, "the role chain")
     ctx.log(f"STS region {sts_region}")
     return Acquired(run_steps(start, plan, mfa, lambda c, r: ctx.clients.sts(c, r),
-                              sts_region, ctx), region)
+                              sts_region, ctx), None if choice is None else choice.region)
 
 
 def run_steps(start: Credentials, plan: Plan, mfa: MfaInput | None, sts_for: StsFactory,
@@ -205,30 +195,3 @@ def _with_mfa_code(mfa: MfaInput | None, ctx: Context) -> MfaInput | None:
                          "pass --mfa-token CODE")
     code = ctx.prompt_secret(f"MFA code for {mfa.serial}: ")
     return MfaInput(mfa.serial, validate_mfa_token(code))
-
-
-def configured_region(profile: str | None, ctx: Context) -> str | None:
-    """The region from the environment, else from the profile (or AWS_PROFILE / default)."""
-    found = region_setting(profile, ctx)
-    return found[0] if found else None
-
-
-def region_setting(profile: str | None, ctx: Context) -> tuple[str, str] | None:
-    """The configured region and where it is set (for messages), validated: botocore crashes
-    on a malformed region, so a bad one is a usage error naming its place."""
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
-        if ctx.environ.get(name):
-            return _checked_region(ctx.environ[name], name), name
-    region = profile_region(profile, ctx)
-    if region is None:
-        return None
-    name = profile or ctx.environ.get("AWS_PROFILE") or "default"
-    where = f"region setting of profile {name!r}"
-    return _checked_region(region, where), where
-
-
-def _checked_region(region: str, where: str) -> str:
-    try:
-        return validate_region(region)
-    except UsageError as exc:
-        raise UsageError(f"{where}: {exc.message}") from None

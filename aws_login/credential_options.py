@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from aws_login import arns, completion, sso_options
+from aws_login import region as regions
 from aws_login.context import Context
 from aws_login.errors import UsageError
 from aws_login.limits import (
@@ -119,10 +120,9 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
     start_duration: int | None = None
 
     hops, partition = _hops(args)
-    if partition and region and arns.partition_of_region(region) != partition:
-        raise UsageError(f"--region {region} is in partition "
-                         f"{arns.partition_of_region(region)} but the roles are in {partition}; "
-                         "use a region of the roles' partition")
+    if partition and region:
+        regions.check_partition(regions.Setting(region, regions.GIVEN), partition,
+                                "the role chain")
     session_step = _session_step(args)
     if session_step is not None and session_step.kind is SessionStepKind.FEDERATION_TOKEN:
         if hops:
@@ -255,10 +255,9 @@ def _start_partition(start: StartSpec, partition: str | None, region: str | None
     if partition is not None and own != partition:
         raise UsageError(f"the starting role {spec.role_arn} is in partition {own} but "
                          f"--assume-roles is in {partition}; a chain stays in one partition")
-    if region and arns.partition_of_region(region) != own:
-        raise UsageError(f"--region {region} is in partition "
-                         f"{arns.partition_of_region(region)} but the starting role is in "
-                         f"{own}; use a region of the role's partition")
+    if region:
+        regions.check_partition(regions.Setting(region, regions.GIVEN), own,
+                                f"the starting role {spec.role_arn}")
     return own
 
 

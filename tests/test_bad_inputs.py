@@ -135,11 +135,12 @@ ROWS = [
      "region 'useast1' is not valid; expected e.g. us-east-1"),
     ("dumpcreds", ["--region", "US-EAST-1", "--assume-roles", A], "region 'US-EAST-1' is not"),
     ("getcallerid", ["--region", "cn-north-1", "--assume-roles", A],
-     "--region cn-north-1 is in partition aws-cn but the roles are in aws; use a region of "
-     "the roles' partition"),
+     "region cn-north-1 (from --region) is in partition aws-cn, but the role chain is in "
+     "aws; pass --region with a region of aws, e.g. us-east-1"),
     ("runas", ["--region", "us-east-1", "--assume-roles",
                "arn:aws-us-gov:iam::123456789012:role/G", "--", "true"],
-     "--region us-east-1 is in partition aws but the roles are in aws-us-gov"),
+     "region us-east-1 (from --region) is in partition aws, but the role chain is in "
+     "aws-us-gov; pass --region with a region of aws-us-gov, e.g. us-gov-west-1"),
     # the profile option
     ("getcallerid", ["--profile", ""], "--profile needs a profile name, e.g. --profile dev"),
     ("getcallerid", ["--profile"], "argument --profile: expected one argument"),
@@ -173,9 +174,11 @@ def test_bad_input_is_refused_before_any_request(user_keys: None, sts: LoopbackS
 
 @pytest.mark.parametrize(("environ", "message"), [
     ({"AWS_REGION": "cn-north-1"},
-     "region cn-north-1 is not in partition aws of the role ARNs; pass --region with a aws "
-     "region"),
-    ({"AWS_DEFAULT_REGION": "us-gov-west-1"}, "is not in partition aws of the role ARNs"),
+     "region cn-north-1 (from AWS_REGION) is in partition aws-cn, but the role chain is in "
+     "aws; pass --region with a region of aws, e.g. us-east-1"),
+    ({"AWS_DEFAULT_REGION": "us-gov-west-1"},
+     "region us-gov-west-1 (from AWS_DEFAULT_REGION) is in partition aws-us-gov, but the role "
+     "chain is in aws; pass --region with a region of aws, e.g. us-east-1"),
 ])
 def test_a_configured_region_of_another_partition(user_keys: None, sts: LoopbackServer,
                                                   monkeypatch: pytest.MonkeyPatch,

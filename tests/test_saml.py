@@ -350,8 +350,9 @@ def test_bad_input_in_a_real_process_has_no_traceback(cache_env: Path, calls: Re
     (["--assume-roles", "arn:aws-cn:iam::111111111111:role/A"],
      f"the starting role {ADMIN} is in partition aws but --assume-roles is in aws-cn; a "
      "chain stays in one partition"),
-    (["--region", "cn-north-1"], "--region cn-north-1 is in partition aws-cn but the starting "
-                                 "role is in aws; use a region of the role's partition"),
+    (["--region", "cn-north-1"],
+     f"region cn-north-1 (from --region) is in partition aws-cn, but the starting role {ADMIN} "
+     "is in aws; pass --region with a region of aws, e.g. us-east-1"),
     (["--saml-role-arn", "Admin"], "--saml-role-arn: 'Admin' is not a role ARN; expected e.g. "
                                    "arn:aws:iam::123456789012:role/Admin"),
 ])

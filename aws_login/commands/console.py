@@ -6,8 +6,9 @@ import argparse
 from urllib.parse import quote
 
 from aws_login import credential_options
-from aws_login.arns import PARTITION_DEFAULT_REGION, partition_of_region
-from aws_login.chain import acquire, configured_region, run_steps
+from aws_login import region as regions
+from aws_login.arns import partition_of_region
+from aws_login.chain import acquire, run_steps
 from aws_login.context import Context
 from aws_login.errors import UsageError
 from aws_login.federation import (
@@ -76,9 +77,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     issuer = _issuer(args.issuer)
 
     acquired = acquire(plan, ctx)
-    region = acquired.region or configured_region(plan.start.profile, ctx)
-    partition = plan.partition or (partition_of_region(region) if region else "aws")
-    region = region or PARTITION_DEFAULT_REGION[partition]
+    choice = regions.chosen(acquired.region, plan.start.profile, ctx)
+    partition = plan.partition or (partition_of_region(choice.region) if choice else "aws")
+    region = regions.in_partition(choice, partition, "the role chain")
     creds = acquired.credentials
     if creds.is_long_term:
         creds = _federation_credentials(creds, plan, args.console_duration, region, ctx)

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from aws_login import credential_options
-from aws_login.arns import PARTITION_DEFAULT_REGION
+from aws_login import region as regions
 from aws_login.context import Context
 
 EXAMPLES = """\
@@ -23,12 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from aws_login.chain import acquire, configured_region
+    from aws_login.chain import acquire
 
     plan = credential_options.build_plan(args, ctx)
     acquired = acquire(plan, ctx)
-    region = (acquired.region or configured_region(plan.start.profile, ctx)
-              or PARTITION_DEFAULT_REGION[plan.partition or "aws"])
+    region = regions.resolve(acquired.region, plan.start.profile, plan.partition,
+                             "the role chain", ctx)
     identity = ctx.clients.sts(acquired.credentials, region).get_caller_identity()
     ctx.stdout.write(json.dumps(identity, indent=4) + "\n")
     return 0

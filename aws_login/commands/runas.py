@@ -37,14 +37,16 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("nothing to run; add --command \"aws s3 ls\" or -- PROGRAM ARGS")
     if args.command is not None and not args.command.strip():
         raise UsageError("--command is empty; give the command to run")
-    from aws_login.chain import acquire, configured_region
+    from aws_login import region as regions
+    from aws_login.chain import acquire
 
     plan = credential_options.build_plan(args, ctx)
     acquired = acquire(plan, ctx)
     region = acquired.region
     if region is None and (plan.start.profile or ctx.environ.get("AWS_PROFILE")):
         # The child loses AWS_PROFILE, so it must get the profile's region explicitly.
-        region = configured_region(plan.start.profile, ctx)
+        setting = regions.configured(plan.start.profile, ctx)
+        region = None if setting is None else setting.region
     env = child_environment(ctx.environ, acquired.credentials, region)
     command = args.command if args.command is not None else args.program
     ctx.log(f"running {'a shell command' if args.command is not None else args.program[0]!r}")

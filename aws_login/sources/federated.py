@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from aws_login import arns
+from aws_login import region
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError, UsageError
 from aws_login.model import Credentials
@@ -42,17 +42,10 @@ def read_limited(path_text: str, option: str, max_bytes: int, what: str) -> str:
         raise UsageError(f"{option} {path} is not text; it should hold {what}") from None
 
 
-def sts_region(given: str | None, role_arn: str, what: str, ctx: Context) -> str:
-    """Where to call STS for a federated start: --region, else the configured region, else
-    the role's partition's first region."""
-    from aws_login.chain import configured_region  # chain imports the sources
-
-    partition = role_arn.split(":", 2)[1]
-    region = given or configured_region(None, ctx) or arns.PARTITION_DEFAULT_REGION[partition]
-    if arns.partition_of_region(region) != partition:
-        raise UsageError(f"region {region} is not in partition {partition} of the {what} "
-                         f"{role_arn}; pass --region with a {partition} region")
-    return region
+def sts_region(given: str | None, role_arn: str, ctx: Context) -> str:
+    """Where to call STS for a federated start (the region rule, for the role's partition)."""
+    return region.resolve(given, None, role_arn.split(":", 2)[1],
+                          f"the starting role {role_arn}", ctx)
 
 
 def assume_unsigned(operation: Operation, params: dict[str, object], duration: int | None,

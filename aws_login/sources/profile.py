@@ -42,12 +42,6 @@ def from_default_chain(ctx: Context) -> Credentials:
     return _convert(creds, f"default chain ({creds.method})", ctx)
 
 
-def profile_region(profile: str | None, ctx: Context) -> str | None:
-    """The region configured for the profile (or AWS_PROFILE / default), if any."""
-    region = ctx.clients.session(profile).get_config_variable("region")
-    return str(region) if region else None
-
-
 def check_env_profile(ctx: Context) -> None:
     """AWS_PROFILE and the legacy AWS_DEFAULT_PROFILE (which botocore prefers), when set,
     must name a profile."""

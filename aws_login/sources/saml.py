@@ -386,7 +386,7 @@ def from_saml(spec: SamlSpec, ctx: Context) -> Credentials:
             f"the SAML assertion expired at {spec.not_on_or_after:%Y-%m-%d %H:%M:%S} UTC (IdPs "
             "make them valid for a few minutes); sign in to the IdP again and capture a new "
             "SAMLResponse")
-    region = sts_region(spec.region, spec.role_arn, "SAML role", ctx)
+    region = sts_region(spec.region, spec.role_arn, ctx)
     ctx.log.add_secret(spec.assertion)
     creds, arn = assume_unsigned(
         "AssumeRoleWithSAML",

@@ -120,7 +120,7 @@ def _jwt_subject(token: str) -> str | None:
 
 
 def from_web_identity(spec: WebIdentitySpec, ctx: Context) -> Credentials:
-    region = sts_region(spec.region, spec.role_arn, "web identity role", ctx)
+    region = sts_region(spec.region, spec.role_arn, ctx)
     name = spec.session_name or default_session_name(spec.token, ctx.now())
     ctx.log.add_secret(spec.token)
     creds, arn = assume_unsigned(

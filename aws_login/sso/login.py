@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from aws_login import region as regions
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError, UsageError
 from aws_login.files import read_text
@@ -37,8 +38,8 @@ def get_token(spec: SsoSpec, ctx: Context) -> SsoToken:
     if spec.source is TokenSource.GIVEN:
         assert spec.access_token is not None
         ctx.log.add_secret(spec.access_token)
-        return SsoToken(spec.start_url or "", sso_region(spec, None, ctx), spec.access_token,
-                        ctx.now() + GIVEN_TOKEN_LIFETIME)
+        return SsoToken(spec.start_url or "", regions.for_sso(spec.region, None, ctx),
+                        spec.access_token, ctx.now() + GIVEN_TOKEN_LIFETIME)
     if spec.source is TokenSource.EXTERNAL_CACHE:
         return _from_external_file(spec, ctx)
     if spec.source is TokenSource.INTERNAL_CACHE:
@@ -48,23 +49,6 @@ def get_token(spec: SsoSpec, ctx: Context) -> SsoToken:
 
 def sso_cache(ctx: Context) -> SsoCache:
     return SsoCache(ctx.cache_dir / "sso", ctx.warn)
-
-
-def sso_region(spec: SsoSpec, token_region: str | None, ctx: Context) -> str:
-    """--sso-region, else the token's region, else the usual region settings (said aloud)."""
-    if spec.region:
-        return spec.region
-    if token_region:
-        return token_region
-    from aws_login.chain import region_setting  # chain imports the sources, and so this
-
-    found = region_setting(None, ctx)
-    if found:
-        region, where = found
-        ctx.warn(f"using SSO region {region} from {where}; pass --sso-region to choose")
-        return region
-    raise UsageError("the IAM Identity Center region is unknown; pass --sso-region, e.g. "
-                     "--sso-region us-east-1 (the region shown in your portal's settings)")
 
 
 def _fresh(token: SsoToken, ctx: Context) -> bool:
@@ -177,7 +161,7 @@ def sign_in(spec: SsoSpec, ctx: Context, cache: SsoCache | None,
     whose stderr the SDK captures), so fail rather than wait for an approval that never comes.
     """
     assert spec.start_url is not None
-    region = sso_region(spec, token_region, ctx)
+    region = regions.for_sso(spec.region, token_region, ctx)
     api = _oidc(region, ctx)
     ui = SignInUi(say=ctx.warn, open_url=ctx.open_url, sleep=ctx.sleep, now=ctx.now,
                   may_open_browser=not spec.no_browser and ctx.browser_available(),
