@@ -18,7 +18,6 @@ from aws_login.arns import (
     validate_mfa_token,
     validate_region,
 )
-from aws_login.aws import StsApi
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, UsageError
 from aws_login.limits import (
@@ -39,6 +38,7 @@ from aws_login.model import (
 from aws_login.record import replace
 from aws_login.sources import resolve_start
 from aws_login.sources.profile import profile_region
+from aws_login.sts import StsApi
 
 # Without a policy a federated user has no permissions at all; allowing everything makes
 # the session exactly as powerful as the IAM user (the intersection of both policies).
