@@ -12,7 +12,6 @@ from typing import Any
 
 from aws_login import region as regions
 from aws_login.arns import parse_role_arn, sanitize_session_name, validate_mfa_token
-from aws_login.aws import StsApi
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, UsageError
 from aws_login.limits import (
@@ -32,6 +31,7 @@ from aws_login.model import (
 )
 from aws_login.record import replace
 from aws_login.sources import resolve_start
+from aws_login.sts import StsApi
 
 # Without a policy a federated user has no permissions at all; allowing everything makes
 # the session exactly as powerful as the IAM user (the intersection of both policies).

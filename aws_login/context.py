@@ -17,7 +17,10 @@ from typing import TYPE_CHECKING, TextIO
 from aws_login.log import DebugLog
 
 if TYPE_CHECKING:
-    from aws_login.aws import AwsClients
+    import random
+
+    from aws_login.clients import AwsClients
+    from aws_login.retry import RetryPolicy
 
 
 def _utc_now() -> datetime:
@@ -43,31 +46,50 @@ class Context:
     def __init__(self, environ: Mapping[str, str], stdout: TextIO, stderr: TextIO,
                  stdin: TextIO, *, now: Callable[[], datetime] = _utc_now,
                  sleep: Callable[[float], None] = time.sleep,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 rng: random.Random | None = None,
                  open_url: Callable[[str], bool] = _open_url,
                  signin_timeout: float = 300.0) -> None:
+        """`sleep`, `monotonic` and `rng` (None: a fresh one) make the retry policy's timing:
+        a test that fakes the sleep should fake the monotonic clock with it."""
         self.environ = environ
         self.stdout = stdout
         self.stderr = stderr
         self.stdin = stdin
         self.now = now
         self.sleep = sleep
+        self.monotonic = monotonic
+        self._rng = rng
         self.open_url = open_url
         self.signin_timeout = signin_timeout  # how long a browser sign-in may take
         self.log = DebugLog(stderr)
         self.argv: tuple[str, ...] = ()  # the command line's words, set by cli.main
         self._clients: AwsClients | None = None
+        self._retry: RetryPolicy | None = None
 
     @classmethod
     def from_process(cls) -> Context:
         return cls(environ=os.environ, stdout=sys.stdout, stderr=sys.stderr, stdin=sys.stdin)
 
     @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy of every network call, on this context's clock, sleep and rng."""
+        if self._retry is None:
+            import random
+
+            from aws_login.retry import RetryPolicy
+
+            rng = self._rng if self._rng is not None else random.Random()
+            self._retry = RetryPolicy(self.sleep, self.monotonic, rng, self.log)
+        return self._retry
+
+    @property
     def clients(self) -> AwsClients:
         """The one factory of AWS clients; created on first use so a fast path never pays."""
         if self._clients is None:
-            from aws_login.aws import AwsClients
+            from aws_login.clients import AwsClients
 
-            self._clients = AwsClients(self.log, self.sleep, self.environ)
+            self._clients = AwsClients(self.log, self.retry, self.environ)
         return self._clients
 
     @property

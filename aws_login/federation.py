@@ -15,19 +15,23 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote, urlencode, urlsplit
 
-from aws_login.errors import OperationError, UsageError
+from aws_login.aws_errors import MALFORMED_REPLY, NETWORK_ERROR
+from aws_login.errors import AwsCallError, OperationError, UsageError
 from aws_login.log import DebugLog
 from aws_login.model import CredentialKind, Credentials
+from aws_login.retry import RetryPolicy
 
 # getSigninToken's SessionDuration range (role sessions only).
 CONSOLE_DURATION = (900, 43200)
 SIGNIN_URL_LIFETIME_MINUTES = 15
 DEFAULT_ISSUER = "aws-login"
+# getSigninToken is tried 3 times, after fixed pauses of 0.5 s and 1 s: one person waits for
+# it, there is no crowd of callers to spread out with jitter.
 ATTEMPTS = 3
+BACKOFF_BASE = 0.5
 
 
 @dataclass(frozen=True)
@@ -192,13 +196,14 @@ def browser_urls(endpoints: SigninEndpoints, login: str) -> list[str]:
 
 
 def fetch_signin_token(endpoint: str, creds: Credentials, session_duration: int | None,
-                       log: DebugLog, sleep: Callable[[float], None],
+                       log: DebugLog, retry: RetryPolicy,
                        timeouts: tuple[float, float]) -> str:
     """Action=getSigninToken: the one network call. The token is registered as a secret.
-    `timeouts`: (connect, read) seconds, as for every AWS call (aws.http_timeouts).
+    `retry`: the context's retry policy (see signin_token_retry); `timeouts`:
+    (connect, read) seconds, as for every AWS call (clients.http_timeouts).
 
     No answer, HTTP 5xx, 429 and an answer without a token (a proxy's page, a cut body) are
-    tried again, ATTEMPTS times in all; a refusal (other 4xx) is not."""
+    tried again; a refusal (other 4xx) is not."""
     import requests  # only on the path that really signs in
 
     query = signin_token_query(creds, session_duration)
@@ -207,11 +212,8 @@ def fetch_signin_token(endpoint: str, creds: Credentials, session_duration: int 
     shown = _origin(endpoint)
     log(f"getSigninToken at {endpoint} " + (f"with SessionDuration={session_duration}"
                                             if session_duration else "without SessionDuration"))
-    failure = ""
-    for attempt in range(1, ATTEMPTS + 1):
-        if attempt > 1:
-            log(f"getSigninToken attempt {attempt - 1} failed ({failure}); retrying")
-            sleep(0.5 * (attempt - 1))
+
+    def attempt() -> str:
         try:
             reply = requests.get(endpoint, params=query, allow_redirects=False, timeout=timeouts)
             status = reply.status_code
@@ -224,24 +226,37 @@ def fetch_signin_token(endpoint: str, creds: Credentials, session_duration: int 
                 failure = f"could not reach {shown} ({type(exc).__name__})"
             else:
                 failure = f"the answer of {shown} was cut short ({type(exc).__name__})"
-            continue
+            raise _transient(NETWORK_ERROR, failure) from None
         if status >= 500 or status == 429:
-            failure = f"HTTP {status} from {shown}"
-            continue
+            raise _transient(f"HTTP {status}", f"HTTP {status} from {shown}")
         if status != 200:
             raise OperationError(f"getSigninToken: {shown} refused the credentials (HTTP "
                                  f"{status}); {_refusal_hint(creds, session_duration)}")
         token = _signin_token(body)
         if token is None:
-            failure = f"{shown} answered without a SigninToken"
-            continue
-        log.add_secret(token, quote(token, safe=""))
-        log("received a sign-in token (valid 15 minutes)")
+            raise _transient(MALFORMED_REPLY, f"{shown} answered without a SigninToken")
         return token
+
+    try:
+        token = signin_token_retry(retry).call("getSigninToken", attempt)
+    except AwsCallError as exc:  # the last failure, its hint and "(after N attempts)"
+        raise OperationError(f"getSigninToken: {exc.detail}") from None
+    log.add_secret(token, quote(token, safe=""))
+    log("received a sign-in token (valid 15 minutes)")
+    return token
+
+
+def signin_token_retry(retry: RetryPolicy) -> RetryPolicy:
+    """The retry policy for getSigninToken: ATTEMPTS in all, after fixed pauses."""
+    return replace(retry, attempts=ATTEMPTS, base=BACKOFF_BASE, jitter=0.0)
+
+
+def _transient(code: str, failure: str) -> AwsCallError:
+    """A failed attempt worth another: what happened, and what to check if it lasts."""
     hint = ("check AWS_LOGIN_FEDERATION_URL points at a sign-in federation endpoint"
-            if failure.endswith("SigninToken")
+            if code == MALFORMED_REPLY
             else "check the network, proxy settings and AWS_LOGIN_FEDERATION_URL")
-    raise OperationError(f"getSigninToken: {failure}; {hint} (after {ATTEMPTS} attempts)")
+    return AwsCallError("getSigninToken", code, f"{failure}; {hint}", transient=True)
 
 
 def _signin_token(body: bytes) -> str | None:

@@ -459,11 +459,17 @@ class DurationRefusingSts:
             return creds, "arn:aws:sts::111111111111:assumed-role/A/bob"
         raise AwsCallError("AssumeRole", self.code, self.detail)
 
+    def get_session_token(self, **params: Any) -> Credentials:
+        raise AssertionError("these plans have no session step")
+
+    def get_federation_token(self, **params: Any) -> tuple[Credentials, str]:
+        raise AssertionError("these plans have no session step")
+
 
 def _chain(start: Credentials, hops: tuple[ChainStep, ...], sts: DurationRefusingSts) -> str:
     ctx = Context(environ={}, stdout=io.StringIO(), stderr=io.StringIO(), stdin=io.StringIO())
     with pytest.raises(OperationError) as caught:
-        chain.assume_chain(start, hops, None, lambda creds, region: sts, "us-east-1", ctx)  # type: ignore[arg-type,return-value]
+        chain.assume_chain(start, hops, None, lambda creds, region: sts, "us-east-1", ctx)
     assert caught.value.exit_code == 1
     return caught.value.message
 

@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import stat
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from aws_login import configgen
 from aws_login.cli import main
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError
+from aws_login.retry import RetryPolicy
 from aws_login.sso.discovery import THROTTLE_ATTEMPTS, AdaptiveLimit, CallStats, Pacer
 from tests.conftest import Result, run_cli
 from tests.fakes.sso import Account, FakeSso, make_accounts
@@ -414,7 +416,7 @@ def test_pacer_retries_throttling_with_jitter_until_success() -> None:
         return "done"
 
     stats = CallStats()
-    pacer = Pacer(AdaptiveLimit(4), stats, sleeps.append)
+    pacer = Pacer(AdaptiveLimit(4), stats, RetryPolicy(sleeps.append, Clock(), random.Random()))
     assert pacer.call(call) == "done"
     assert (stats.calls, stats.throttled, stats.failed) == (4, 3, 0)
     assert len(sleeps) == 3 and all(0 <= s <= 0.1 * 2 ** (i + 1) for i, s in enumerate(sleeps))
@@ -425,7 +427,7 @@ def test_pacer_gives_up_on_endless_throttling_and_at_once_on_other_errors() -> N
         raise AwsCallError("SSO ListAccounts", "TooManyRequestsException", "slow")
 
     stats = CallStats()
-    pacer = Pacer(AdaptiveLimit(4), stats, lambda s: None)
+    pacer = Pacer(AdaptiveLimit(4), stats, RetryPolicy(lambda s: None, Clock(), random.Random()))
     with pytest.raises(OperationError, match="still throttled after 15 tries"):
         pacer.call(throttled)
     assert (stats.calls, stats.failed) == (THROTTLE_ATTEMPTS, 1)

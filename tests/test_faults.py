@@ -14,19 +14,15 @@ with several fault counts, and reads the cases from the report file.
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 
-from aws_login.aws import ATTEMPTS, BACKOFF_CAP, Retry
-from aws_login.errors import AwsCallError
-from aws_login.log import DebugLog
+from aws_login.retry import ATTEMPTS, BACKOFF_CAP
 from aws_login.sso.discovery import THROTTLE_ATTEMPTS, TRANSIENT_ATTEMPTS
 from tests.conftest import Result
 from tests.faults import (
@@ -67,7 +63,7 @@ class Step:
     call: str  # the proxy's step name
     prefix: str  # how the error line names the step
     run: Callable[[World], Result]
-    kind: str = "aws"  # aws (Retry) | federation | discovery: how many attempts
+    kind: str = "aws"  # aws (the retry policy) | federation | discovery: how many attempts
     field_name: str = ""  # the member a malformed answer lacks first
     where: tuple[tuple[str, str], ...] = ()
 
@@ -397,76 +393,3 @@ def test_http_timeout_variable_is_checked_before_any_request(world: World) -> No
             "seconds to wait for an answer, more than 0 and at most 600, e.g. "
             "AWS_LOGIN_HTTP_TIMEOUT=60\n")
     assert world.sts.seen == []
-
-
-# --------------------------------------------------------------------- the retry policy
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.pauses: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.pauses.append(seconds)
-        self.now += seconds
-
-
-def _failing(times: int, code: str = "network error", transient: bool = True
-             ) -> Callable[[], str]:
-    calls = iter(range(times + 1))
-
-    def call() -> str:
-        if next(calls) < times:
-            raise AwsCallError("Op", code, "down", transient=transient)
-        return "ok"
-
-    return call
-
-
-def test_retry_backs_off_with_equal_jitter_and_gives_up_after_five_attempts() -> None:
-    clock = FakeClock()
-    retry = Retry(clock.sleep, DebugLog(io.StringIO()), clock=clock, rng=random.Random(7))
-    assert retry.call("Op", _failing(4), translate=False) == "ok"
-    assert len(clock.pauses) == 4
-    for number, pause in enumerate(clock.pauses, start=1):
-        step = min(BACKOFF_CAP, 0.5 * 2 ** (number - 1))
-        assert step / 2 <= pause <= step
-    clock.pauses.clear()
-    with pytest.raises(AwsCallError) as caught:
-        retry.call("Op", _failing(5), translate=False)
-    assert caught.value.message == "Op: network error: down (after 5 attempts)"
-    assert len(clock.pauses) == 4
-
-
-def test_retry_stops_at_its_time_budget_and_never_retries_a_refusal() -> None:
-    clock = FakeClock()
-    slow_calls = 0
-
-    def slow() -> str:  # each attempt takes 15 s (a read timeout, say)
-        nonlocal slow_calls
-        slow_calls += 1
-        clock.now += 15
-        raise AwsCallError("Op", "network error", "late", transient=True)
-
-    retry = Retry(clock.sleep, None, clock=clock, budget=40.0, rng=random.Random(1))
-    with pytest.raises(AwsCallError) as caught:
-        retry.call("Op", slow, translate=False)
-    assert slow_calls == 3 and clock.now <= 40 + 15
-    assert caught.value.message.endswith("(after 3 attempts)")
-    refused = _failing(1, "AccessDenied", transient=False)
-    with pytest.raises(AwsCallError) as denied:
-        retry.call("Op", refused, translate=False)
-    assert denied.value.message == "Op: AccessDenied: down"
-
-
-def test_a_malformed_answer_is_a_transient_failure() -> None:
-    answers = iter([{}, {"Arn": "arn"}])
-    clock = FakeClock()
-    retry = Retry(clock.sleep, None, clock=clock)
-    assert retry.call("Op", lambda: next(answers)["Arn"], translate=False) == "arn"
-    assert len(clock.pauses) == 1
-

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     ctx.log(f"console sign-in as {creds.kind.value} ({creds.source}); destination {destination}")
     token = fetch_signin_token(endpoints.federation, creds,
                                session_duration_for(creds.kind, args.console_duration),
-                               ctx.log, ctx.sleep, ctx.clients.timeouts)
+                               ctx.log, ctx.retry, ctx.clients.timeouts)
     login = login_url(endpoints.federation, token, destination, issuer)
     urls = browser_urls(endpoints, login)
     ctx.log.add_secret(login, quote(login, safe=""), *urls)

@@ -110,14 +110,13 @@ def _discover(ctx: Context, access_token: str, sso_region: str,
     from aws_login.sso.portal import PortalApi
 
     # No botocore retries: the discovery's own limiter must see every 429.
-    client = ctx.clients.client("sso", sso_region, None, retries=0,
-                                pool_size=max_concurrency)
+    client = ctx.clients.client("sso", sso_region, None, pool_size=max_concurrency)
     stats = discovery.CallStats()
     progress = _Progress(ctx.stderr) if ctx.stderr_is_terminal() else None
     started = time.monotonic()
     try:
-        found = discovery.discover(PortalApi(client, ctx.log), access_token,
-                                   max_concurrency=max_concurrency, sleep=ctx.sleep,
+        found = discovery.discover(PortalApi(client, ctx.log, ctx.retry), access_token,
+                                   ctx.retry, max_concurrency=max_concurrency,
                                    progress=progress, stats=stats)
     except AwsCallError as exc:
         raise discovery.explain(exc) from None

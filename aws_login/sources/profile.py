@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_login.aws import as_utc, translate_errors
+from aws_login.aws_errors import as_utc, translate_errors
 from aws_login.context import Context
 from aws_login.errors import NoCredentialsError, UsageError
 from aws_login.model import CredentialKind, Credentials

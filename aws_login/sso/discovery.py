@@ -6,36 +6,35 @@ connection): it doubles per round until the first TooManyRequestsException, then
 throttling and grows by about one per round of successes; once throttled, call starts are
 also paced just under the rate the portal accepted. A throttled call waits a jittered,
 growing delay and is tried again, so a throttling portal costs time, never a failed run.
-botocore's own retries are off for these calls (the caller builds the client so): two retry
-loops would hide the 429s this limiter must see.
+The retries follow the retry policy (its clock, sleep, random source and table of throttling
+and transient errors), with discovery's own patience: see `paced`. botocore's own retries
+are off for these calls (clients.AwsClients builds clients so): two retry loops would hide
+the 429s this limiter must see.
 """
 
 from __future__ import annotations
 
-import random
+import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TypeVar
 
 from aws_login.errors import AwsCallError, OperationError
+from aws_login.retry import Failure, RetryPolicy
 from aws_login.sso.portal import Account, PortalApi
 
 T = TypeVar("T")
 
-THROTTLED = "TooManyRequestsException"
-# Worth another try after a pause; any other error ends the run.
-TRANSIENT = frozenset({"InternalServerException", "ServiceUnavailableException",
-                       "network error"})
 DEFAULT_CONCURRENCY = 32
 INITIAL_LIMIT = 4
-THROTTLE_ATTEMPTS = 15  # with the delays below: about 40 s of patience per call
+THROTTLE_ATTEMPTS = 15  # with the pauses below: about 40 s of patience per call
 TRANSIENT_ATTEMPTS = 3
-BACKOFF_BASE = 0.1  # seconds; doubles per attempt, full jitter
+BACKOFF_BASE = 0.2  # seconds before the first retry at most; doubles per retry, full jitter
 BACKOFF_CAP = 8.0
 # Once throttled: pace at this share of the calls accepted in the last second, then add
 # RATE_INCREASE calls/s or RATE_GROWTH of the rate (the larger) per second of success.
@@ -136,44 +135,52 @@ class Cancelled(Exception):
     """Another call failed; this one is not worth making."""
 
 
+def paced(policy: RetryPolicy) -> RetryPolicy:
+    """The retry policy with discovery's patience: throttling is waited out far longer than
+    an outage, and with full jitter (callers throttled together must not come back together).
+    No time budget: the limiter's pacing waits on the same clock, and the attempts bound the
+    retries' time."""
+    return replace(policy, attempts=TRANSIENT_ATTEMPTS, throttled_attempts=THROTTLE_ATTEMPTS,
+                   base=BACKOFF_BASE, cap=BACKOFF_CAP, jitter=1.0, budget=math.inf)
+
+
 @dataclass
 class Pacer:
-    """Runs portal calls through the limit, retrying throttled and transient failures."""
+    """Runs portal calls through the limit, retrying throttled and transient failures.
+    `policy`: the context's retry policy; the pacer uses it `paced`."""
 
     limit: AdaptiveLimit
     stats: CallStats
-    sleep: Callable[[float], None] = time.sleep
-    rng: random.Random = field(default_factory=random.Random)
+    policy: RetryPolicy
     stop: threading.Event = field(default_factory=threading.Event)
+    retry: RetryPolicy = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.retry = paced(self.policy)
 
     def call(self, fn: Callable[[], T]) -> T:
-        throttles = transients = 0
+        attempts = self.retry.start()
         while True:
             if self.stop.is_set():
                 raise Cancelled()
             epoch, delay = self.limit.acquire()
             if delay > 0:
-                self.sleep(delay)
+                self.retry.sleep(delay)
             try:
                 result = fn()
             except AwsCallError as exc:
-                throttled = exc.code == THROTTLED
+                pause = attempts.next_delay(exc)
+                throttled = attempts.kind is Failure.THROTTLED
                 self.limit.release(epoch, "throttled" if throttled else "error")
-                if throttled:
-                    throttles += 1
-                    retry = throttles < THROTTLE_ATTEMPTS
-                else:
-                    transient = exc.transient or exc.code in TRANSIENT
-                    transients += transient
-                    retry = transient and transients < TRANSIENT_ATTEMPTS
-                self.stats.count(throttled=throttled, failed=not retry)
-                if not retry:
+                self.stats.count(throttled=throttled, failed=pause is None)
+                if pause is None:
                     if throttled:
                         raise OperationError(
-                            f"{exc.operation}: still throttled after {throttles} tries; the "
-                            "portal is busy: retry later, or lower --max-concurrency") from None
+                            f"{exc.operation}: still throttled after {attempts.throttled} "
+                            "tries; the portal is busy: retry later, or lower "
+                            "--max-concurrency") from None
                     raise
-                self.sleep(self._backoff(throttles + transients))
+                self.retry.sleep(pause)
                 continue
             except BaseException:
                 self.limit.release(epoch, "error")
@@ -182,10 +189,6 @@ class Pacer:
             self.limit.release(epoch, "ok")
             self.stats.count()
             return result
-
-    def _backoff(self, attempt: int) -> float:
-        """Full jitter: callers throttled together must not come back together."""
-        return self.rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt))
 
 
 @dataclass(frozen=True)
@@ -197,13 +200,13 @@ class AccountRoles:
 ProgressFn = Callable[[int, int, bool], None]  # (accounts done, accounts found, all found)
 
 
-def discover(portal: PortalApi, access_token: str, *, max_concurrency: int = DEFAULT_CONCURRENCY,
-             sleep: Callable[[float], None] = time.sleep, progress: ProgressFn | None = None,
-             stats: CallStats | None = None, rng: random.Random | None = None
-             ) -> list[AccountRoles]:
-    """Every account with the roles the token may use there, in ListAccounts order."""
-    pacer = Pacer(AdaptiveLimit(max_concurrency), stats or CallStats(), sleep,
-                  rng or random.Random())
+def discover(portal: PortalApi, access_token: str, retry: RetryPolicy, *,
+             max_concurrency: int = DEFAULT_CONCURRENCY, progress: ProgressFn | None = None,
+             stats: CallStats | None = None) -> list[AccountRoles]:
+    """Every account with the roles the token may use there, in ListAccounts order.
+    `retry`: the context's retry policy (its clock also paces the limiter)."""
+    pacer = Pacer(AdaptiveLimit(max_concurrency, clock=retry.clock), stats or CallStats(),
+                  retry)
     report = progress or (lambda done, found, complete: None)
     accounts: list[Account] = []
     futures: list[Future[tuple[str, ...]]] = []

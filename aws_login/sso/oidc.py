@@ -1,15 +1,20 @@
 """The SSO OIDC calls aws-login makes (RegisterClient, StartDeviceAuthorization, CreateToken),
-returning our own types. The client comes from aws.AwsClients (unsigned, as botocore does)."""
+returning our own types. The client comes from clients.AwsClients (unsigned, as botocore
+does); every call is retried through the retry policy."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 
-from aws_login.aws import Retry
+from aws_login.aws_errors import translated_call
 from aws_login.log import DebugLog
 from aws_login.model import ClientRegistration
+from aws_login.retry import RetryPolicy
+
+T = TypeVar("T")
 
 SCOPES = ["sso:account:access"]  # without it the service issues no refresh token
 CLIENT_NAME = "aws-login"
@@ -34,10 +39,10 @@ class TokenReply:
 
 
 class OidcApi:
-    def __init__(self, client: Any, log: DebugLog, retry: Retry | None = None) -> None:
+    def __init__(self, client: Any, log: DebugLog, retry: RetryPolicy) -> None:
         self._client = client
         self._log = log
-        self._retry = retry or Retry(lambda _: None, log, attempts=1)
+        self._retry = retry
 
     @property
     def endpoint_url(self) -> str:
@@ -62,7 +67,7 @@ class OidcApi:
             return ClientRegistration(_text(reply["clientId"]), _text(reply["clientSecret"]),
                                       expires)
 
-        registration = self._retry.call("sign-in: RegisterClient", call)
+        registration = self._call("sign-in: RegisterClient", call)
         self._log(f"registered OIDC client, valid until {registration.expires_at:%Y-%m-%d %H:%M}Z")
         return registration
 
@@ -83,7 +88,7 @@ class OidcApi:
                 interval=int(reply.get("interval") or 5),
             )
 
-        return self._retry.call("sign-in: StartDeviceAuthorization", call)
+        return self._call("sign-in: StartDeviceAuthorization", call)
 
     def create_token(self, registration: ClientRegistration, step: str,
                      **params: Any) -> TokenReply:
@@ -96,7 +101,11 @@ class OidcApi:
             return TokenReply(_text(reply["accessToken"]), int(reply.get("expiresIn", 3600)),
                               None if refresh is None else _text(refresh))
 
-        return self._retry.call(step, call)
+        return self._call(step, call)
+
+    def _call(self, operation: str, call: Callable[[], T]) -> T:
+        """One OIDC call: botocore's errors translated, transient failures retried."""
+        return self._retry.call(operation, lambda: translated_call(operation, call))
 
 
 def _text(value: object) -> str:

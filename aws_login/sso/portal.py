@@ -1,4 +1,7 @@
-"""The SSO portal calls: GetRoleCredentials, ListAccounts, ListAccountRoles."""
+"""The SSO portal calls: GetRoleCredentials, ListAccounts, ListAccountRoles.
+
+GetRoleCredentials is retried through the retry policy. ListAccounts and ListAccountRoles
+are made once: discovery, their one caller, retries them behind its adaptive limiter."""
 
 from __future__ import annotations
 
@@ -6,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from aws_login.aws import Retry
+from aws_login.aws_errors import translated_call
 from aws_login.errors import AwsCallError, OperationError
 from aws_login.log import DebugLog
 from aws_login.model import CredentialKind, Credentials
+from aws_login.retry import RetryPolicy
 
 # The largest page the portal serves: fewer round trips than its default.
 PAGE_SIZE = 100
@@ -25,12 +29,10 @@ class Account:
 
 
 class PortalApi:
-    def __init__(self, client: Any, log: DebugLog, retry: Retry | None = None) -> None:
-        """`retry`: for GetRoleCredentials; None: one attempt (discovery paces and retries
-        its own calls)."""
+    def __init__(self, client: Any, log: DebugLog, retry: RetryPolicy) -> None:
         self._client = client
         self._log = log
-        self._retry = retry or Retry(lambda _: None, log, attempts=1)
+        self._retry = retry
 
     def get_role_credentials(self, access_token: str, account_id: str,
                              role_name: str) -> Credentials:
@@ -55,7 +57,7 @@ class PortalApi:
             )
 
         try:
-            return self._retry.call(step, call)
+            return self._retry.call(step, lambda: translated_call(step, call))
         except AwsCallError as exc:
             raise explain(exc, step, account_id, role_name) from None
 
@@ -73,7 +75,7 @@ class PortalApi:
                         for item in reply["accountList"]]
             return accounts, reply.get("nextToken") or None
 
-        return self._retry.call("SSO ListAccounts", call)
+        return translated_call("SSO ListAccounts", call)
 
     def list_account_roles(self, access_token: str, account_id: str,
                            next_token: str | None = None, max_results: int = PAGE_SIZE
@@ -89,7 +91,7 @@ class PortalApi:
             return ([str(item["roleName"]) for item in reply["roleList"]],
                     reply.get("nextToken") or None)
 
-        return self._retry.call(f"SSO ListAccountRoles ({account_id})", call)
+        return translated_call(f"SSO ListAccountRoles ({account_id})", call)
 
 
 def explain(exc: AwsCallError, step: str, account_id: str, role_name: str) -> OperationError:

@@ -1,0 +1,105 @@
+"""The one module that creates botocore sessions and clients.
+
+Importing this module does not import botocore; each method imports it when it really
+talks to AWS, so cache hits, --help and tab completion stay fast. botocore's own retries are
+off: callers retry through the retry policy (whose pauses use the context's sleep) or pace
+themselves (discovery); two retry loops would multiply attempts and hide the 429s a limiter
+must see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_login.aws_errors import TIMEOUT_VARIABLE, translate_errors
+from aws_login.errors import UsageError
+from aws_login.log import DebugLog
+from aws_login.model import Credentials
+from aws_login.retry import RetryPolicy
+from aws_login.sts import BotocoreSts, FederatedStsApi, StsApi
+
+# Generous enough for a slow link, short enough that a dead endpoint fails in seconds.
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 20.0
+# AWS_LOGIN_HTTP_TIMEOUT=SECONDS replaces the read timeout (and caps the connect timeout),
+# e.g. for a slow satellite link, or for tests that make a server answer too late.
+MAX_TIMEOUT = 600.0
+
+
+def http_timeouts(environ: Mapping[str, str]) -> tuple[float, float]:
+    """(connect, read) timeouts in seconds, honouring AWS_LOGIN_HTTP_TIMEOUT."""
+    text = environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not text:
+        return CONNECT_TIMEOUT, READ_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= MAX_TIMEOUT:  # also refuses nan and inf
+        raise UsageError(f"{TIMEOUT_VARIABLE} {text[:20]!r} is not valid; give the seconds to "
+                         f"wait for an answer, more than 0 and at most {MAX_TIMEOUT:.0f}, e.g. "
+                         f"{TIMEOUT_VARIABLE}=60")
+    return min(CONNECT_TIMEOUT, value), value
+
+
+class AwsClients:
+    """botocore sessions and clients; `retry`: the policy every call through them uses."""
+
+    def __init__(self, log: DebugLog, retry: RetryPolicy, environ: Mapping[str, str]) -> None:
+        self.log = log
+        self.retry = retry
+        self.timeouts = http_timeouts(environ)
+        self._sessions: dict[str | None, Any] = {}
+        self._client_profile: str | None = None
+
+    def use_profile(self, profile: str | None) -> None:
+        """Create clients with this profile's settings (--profile) instead of AWS_PROFILE's."""
+        self._client_profile = profile
+
+    def session(self, profile: str | None = None) -> Any:
+        """A botocore session for `profile` (None: the default chain, honouring AWS_PROFILE)."""
+        if profile not in self._sessions:
+            import botocore.session
+
+            session = botocore.session.Session(profile=profile)
+            with translate_errors("reading the AWS config file"):
+                session.full_config  # noqa: B018  (parse it now: a broken file is bad input)
+            self._sessions[profile] = session
+        return self._sessions[profile]
+
+    def client(self, service: str, region: str, credentials: Credentials | None, *,
+               pool_size: int | None = None) -> Any:
+        """A client without botocore's retries (see above); unsigned when `credentials` is
+        None. `pool_size` fits the connection pool to a caller that runs that many calls at
+        once."""
+        from botocore.config import Config
+
+        config = Config(
+            connect_timeout=self.timeouts[0],
+            read_timeout=self.timeouts[1],
+            retries={"max_attempts": 0, "mode": "standard"},
+            **({} if pool_size is None else {"max_pool_connections": pool_size}),
+        )
+        kwargs: dict[str, Any] = {"region_name": region, "config": config}
+        if credentials is None:
+            from botocore import UNSIGNED
+
+            kwargs["config"] = config.merge(Config(signature_version=UNSIGNED))
+        else:
+            kwargs.update(
+                aws_access_key_id=credentials.access_key_id,
+                aws_secret_access_key=credentials.secret_access_key,
+                aws_session_token=credentials.session_token,
+            )
+        client = self.session(self._client_profile).create_client(service, **kwargs)
+        self.log(f"{service} endpoint {client.meta.endpoint_url} (region {region})")
+        return client
+
+    def sts(self, credentials: Credentials, region: str) -> StsApi:
+        return BotocoreSts(self.client("sts", region, credentials), self.log, self.retry)
+
+    def sts_unsigned(self, region: str) -> FederatedStsApi:
+        """STS for AssumeRoleWithSAML / AssumeRoleWithWebIdentity: the assertion or token in
+        the request is the proof, so no credentials are needed (or sent)."""
+        return BotocoreSts(self.client("sts", region, None), self.log, self.retry)
