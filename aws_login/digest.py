@@ -12,8 +12,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-
-
 def sha256_hex(data: bytes) -> str:
     return str(_sha256(data).hexdigest())
 
