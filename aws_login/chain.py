@@ -1,4 +1,6 @@
-"""Run a Plan: starting credentials, the optional session step, then every AssumeRole hop.
+"""Run a Plan's steps from its starting credentials: the optional session step
+(GetSessionToken / GetFederationToken), then every AssumeRole hop. (acquire.py decides
+whether to run them at all, and resolves the start.)
 
 Each hop is signed with the previous hop's credentials. A failure names its step, e.g.
 `hop 2/3 (arn:aws:iam::222222222222:role/B): AccessDenied: ...`.
@@ -10,8 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from aws_login import region as regions
-from aws_login.arns import parse_role_arn, sanitize_session_name, validate_mfa_token
+from aws_login.arns import parse_role_arn, sanitize_session_name
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, UsageError
 from aws_login.limits import (
@@ -20,7 +21,6 @@ from aws_login.limits import (
     check_chained_duration,
 )
 from aws_login.model import (
-    Acquired,
     ChainStep,
     CredentialKind,
     Credentials,
@@ -30,7 +30,6 @@ from aws_login.model import (
     SessionStepKind,
 )
 from aws_login.record import replace
-from aws_login.sources import resolve_start
 from aws_login.sts import StsApi
 
 # Without a policy a federated user has no permissions at all; allowing everything makes
@@ -43,43 +42,10 @@ DEFAULT_FEDERATION_POLICY = json.dumps({
 StsFactory = Callable[[Credentials, str], StsApi]
 
 
-def acquire(plan: Plan, ctx: Context) -> Acquired:
-    """Turn a validated Plan into the final credentials (from the session cache if allowed)."""
-    if not plan.use_cache:
-        return _acquire(plan, ctx)
-    from aws_login.session_cache import SessionCache, plan_key
-
-    cache = SessionCache(ctx.cache_dir / "sessions", ctx.warn)
-    key = plan_key(plan, ctx.environ)
-    hit = cache.load(key, ctx.now())
-    if hit is not None:
-        ctx.log("final credentials from the session cache")
-        return hit
-    with cache.lock(key):
-        hit = cache.load(key, ctx.now())  # another process may have stored them meanwhile
-        if hit is not None:
-            ctx.log("final credentials stored by another process")
-            return hit
-        acquired = _acquire(plan, ctx)
-        if cache.store(key, acquired, ctx.now()):
-            ctx.log("final credentials stored in the session cache")
-        return acquired
-
-
-def _acquire(plan: Plan, ctx: Context) -> Acquired:
-    mfa = _with_mfa_code(plan.mfa, ctx)
-    start = resolve_start(plan.start, ctx)
-    if not plan.session_step and not plan.hops:
-        return Acquired(start, plan.region)
-    choice = regions.chosen(plan.region, plan.start.profile, ctx)
-    sts_region = regions.in_partition(choice, plan.partition, "the role chain")
-    ctx.log(f"STS region {sts_region}")
-    return Acquired(run_steps(start, plan, mfa, lambda c, r: ctx.clients.sts(c, r),
-                              sts_region, ctx), None if choice is None else choice.region)
-
-
 def run_steps(start: Credentials, plan: Plan, mfa: MfaInput | None, sts_for: StsFactory,
               region: str, ctx: Context) -> Credentials:
+    """The plan's session step and hops, signed first with `start`; `mfa` (with its code)
+    goes with the first STS call."""
     creds = start
     if plan.session_step is not None:
         creds = _session_step(creds, plan.session_step, mfa, sts_for, region, ctx)
@@ -185,13 +151,3 @@ def _caller_name(sts: StsApi, ctx: Context, max_length: int) -> str:
     name = sanitize_session_name(arn.rsplit("/", 1)[-1] if "/" in arn else "root", max_length)
     ctx.log(f"caller is {arn}; using session name {name!r}")
     return name
-
-
-def _with_mfa_code(mfa: MfaInput | None, ctx: Context) -> MfaInput | None:
-    if mfa is None or mfa.token is not None:
-        return mfa
-    if not ctx.stdin_is_terminal():
-        raise UsageError("--mfa-serial needs an MFA code and standard input is not a terminal; "
-                         "pass --mfa-token CODE")
-    code = ctx.prompt_secret(f"MFA code for {mfa.serial}: ")
-    return MfaInput(mfa.serial, validate_mfa_token(code))

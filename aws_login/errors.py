@@ -6,7 +6,6 @@ Messages must never contain secrets: callers pass only names, ARNs and AWS error
 
 from __future__ import annotations
 
-EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130

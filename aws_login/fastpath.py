@@ -9,6 +9,19 @@ doubt, falls through to the normal path, which validates everything and refreshe
 
 Entries live in the session cache folder (`clearcache --only sessions` removes them), 0600,
 written atomically. A file name reveals nothing; the content is the credential_process JSON.
+
+Why this key is not the credentials cache's (credentials_cache.key_input, derived from the
+Plan): that key exists only once argparse has parsed the call and the option modules have
+built the Plan, which is the cost this path is there to avoid (build-tools/bench: the
+lightest normal-path command takes about twice as long as a fast-path hit). So this key is a
+digest of what the Plan is built from instead: the call's words and every AWS_* variable.
+Calls whose Plan also reads something that can change under the same words (an assertion,
+a token file, a file:// policy, stdin) are not eligible; files read through a name in the
+Plan, such as a profile in the AWS config file, are outside both keys alike. So two calls
+with the same digest build the same Plan: the key is finer than the Plan's, and can only
+miss where the credentials cache would hit (other word order, an unrelated AWS_* variable),
+never answer for another identity. The answer is stored verbatim, so the digest also covers
+the aws-login version and the entry format: an upgrade never serves an older entry.
 """
 
 # PYTHON_ARGCOMPLETE_OK  (the console script's module: argcomplete looks for this marker)
@@ -28,7 +41,7 @@ if TYPE_CHECKING:
 
 MAGIC = b"aws-login-fast 1"
 # The SDKs refresh credential_process credentials 15 minutes before they expire: an answer
-# with less left would make them call again at once. session_cache uses the same rule.
+# with less left would make them call again at once. credentials_cache uses the same rule.
 MIN_REMAINING_SECONDS = 15 * 60
 MAX_ENTRY_BYTES = 64 * 1024
 # Words that read files or stdin, ask questions or print diagnostics: never answered here.
@@ -98,10 +111,13 @@ def entry_path(argv: Sequence[str], environ: Mapping[str, str]) -> str:
 
 
 def _digest(argv: Sequence[str], environ: Mapping[str, str]) -> str:
+    """The entry's name: the call, the AWS_* environment, the version and the entry format
+    (the module docstring says why this is not the credentials cache's key)."""
+    from aws_login import __version__
     from aws_login.digest import sha256_hex
 
-    parts = ["\0".join(argv), *sorted(f"{k}={v}" for k, v in environ.items()
-                                      if k.startswith("AWS_"))]
+    parts = [MAGIC.decode(), __version__, "\0".join(argv),
+             *sorted(f"{k}={v}" for k, v in environ.items() if k.startswith("AWS_"))]
     return sha256_hex("\0\0".join(parts).encode("utf-8", "surrogateescape"))
 
 

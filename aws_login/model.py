@@ -49,7 +49,7 @@ class ChainStep:
 @record
 class MfaInput:
     serial: str
-    token: str | None = field(default=None, repr=False)  # None: ask on the terminal
+    token: str | None = field(default=None, repr=False, in_key=False)  # None: ask; new every 30 s
 
 
 class SessionStepKind(enum.Enum):

@@ -8,8 +8,12 @@ Modules that only run on network paths (where botocore dominates) may keep datac
 
     @record
     class Token:
-        value: str = field(repr=False)   # never shown by repr()
+        value: str = field(repr=False)   # a secret: never shown by repr()
         expires: int = 0
+
+Each record class carries its fields for generic code (`replace`, derived cache keys):
+`__record_fields__` names every field in order; `__record_key__` holds `(name, secret)` for
+each field that belongs in a derived key (see `field`).
 """
 
 from __future__ import annotations
@@ -31,16 +35,24 @@ _MISSING: Any = object()
 
 
 class _Field:
-    __slots__ = ("default", "repr")
+    __slots__ = ("default", "in_key", "repr")
 
-    def __init__(self, default: Any, repr: bool) -> None:
+    def __init__(self, default: Any, repr: bool, in_key: bool) -> None:
         self.default = default
         self.repr = repr
+        self.in_key = in_key
 
 
-def field(*, default: Any = _MISSING, repr: bool = True) -> Any:
-    """A field with options: repr=False keeps a secret out of repr()."""
-    return _Field(default, repr)
+def field(*, default: Any = _MISSING, repr: bool = True, in_key: bool = True) -> Any:
+    """A field with options.
+
+    repr=False marks a secret: repr() never shows it, and a key derived from the record (the
+    credentials cache's) holds only its SHA-256 digest.
+    in_key=False leaves the field out of derived keys altogether. Only for a value that does
+    not decide the result and changes between otherwise identical requests (the one-time MFA
+    code); any other field left out could make two different requests share a cache entry.
+    """
+    return _Field(default, repr, in_key)
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
@@ -50,11 +62,12 @@ def record(cls: type[T]) -> type[T]:
     names = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063
     defaults: dict[str, Any] = {}
     shown: list[str] = []
+    key: list[tuple[str, bool]] = []  # (name, secret) of the fields in derived keys
     for name in names:
         value = cls.__dict__.get(name, _MISSING)
-        show = True
+        show = in_key = True
         if isinstance(value, _Field):
-            show, value = value.repr, value.default
+            show, in_key, value = value.repr, value.in_key, value.default
             if value is _MISSING:
                 delattr(cls, name)
             else:
@@ -66,6 +79,8 @@ def record(cls: type[T]) -> type[T]:
                             "with a default")
         if show:
             shown.append(name)
+        if in_key:
+            key.append((name, not show))
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if len(args) > len(names):
@@ -106,6 +121,7 @@ def record(cls: type[T]) -> type[T]:
         method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
         setattr(cls, method.__name__, method)
     cls.__record_fields__ = names  # type: ignore[attr-defined]
+    cls.__record_key__ = tuple(key)  # type: ignore[attr-defined]
     return cls
 
 

@@ -623,7 +623,7 @@ def cache_problems(folder: Path) -> list[str]:
     """What is wrong with aws-login's cache folder: files that do not parse as what their
     place says they are, modes other than 0700 / 0600, symbolic links, stale temp files.
     An empty list: every file is a complete, valid cache file (old or new)."""
-    from aws_login.session_cache import _parse as parse_session
+    from aws_login.credentials_cache import parse_entry as parse_session
     from aws_login.sso import tokenfile
 
     problems: list[str] = []

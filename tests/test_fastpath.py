@@ -15,6 +15,7 @@ import platformdirs.macos
 import platformdirs.unix
 import pytest
 
+import aws_login
 from aws_login import __version__, fastpath
 from aws_login.paths import cache_dir
 from tests.conftest import run_cli
@@ -71,6 +72,19 @@ def test_the_answer_is_tied_to_the_words_and_the_aws_environment(
     assert probe(CALL)[0] is None  # another AWS_* setting
     monkeypatch.delenv("AWS_REGION")
     assert probe(CALL)[0] == 0
+
+
+def test_the_entry_name_changes_with_the_version_and_the_entry_format(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Entries are served verbatim: another version or format must never read an old one.
+    environ = {"AWS_LOGIN_CACHE_DIR": "/cache"}
+    name = fastpath.entry_path(CALL, environ)
+    assert name == fastpath.entry_path(list(CALL), dict(environ))
+    monkeypatch.setattr(aws_login, "__version__", __version__ + ".1")
+    assert fastpath.entry_path(CALL, environ) != name
+    monkeypatch.undo()
+    monkeypatch.setattr(fastpath, "MAGIC", b"aws-login-fast 2")
+    assert fastpath.entry_path(CALL, environ) != name
 
 
 @pytest.mark.parametrize("extra", [["--debug"], ["--help"], ["--saml-assertion", "x"],

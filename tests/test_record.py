@@ -15,6 +15,12 @@ class Point:
     secret: str = field(default="s3cr3t", repr=False)
 
 
+@record
+class Ask:
+    serial: str
+    code: str = field(default="", repr=False, in_key=False)
+
+
 def test_constructor_defaults_and_keywords() -> None:
     assert (Point(1).x, Point(1).y, Point(1).secret) == (1, 0, "s3cr3t")
     assert Point(1, 2) == Point(x=1, y=2)
@@ -62,3 +68,13 @@ def test_a_field_without_default_after_one_with_is_refused() -> None:
         class Bad:
             a: int = 1
             b: int
+
+
+def test_records_say_which_fields_are_in_keys_and_which_are_secret() -> None:
+    assert Point.__record_fields__ == ("x", "y", "secret")  # type: ignore[attr-defined]
+    assert Point.__record_key__ == (  # type: ignore[attr-defined]
+        ("x", False), ("y", False), ("secret", True))
+    assert Ask.__record_fields__ == ("serial", "code")  # type: ignore[attr-defined]
+    assert Ask.__record_key__ == (("serial", False),)  # type: ignore[attr-defined]
+    assert repr(Ask("arn", "123456")) == "Ask(serial='arn')"
+    assert Ask("arn", "1") != Ask("arn", "2")  # left out of keys, not out of equality

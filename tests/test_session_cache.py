@@ -125,6 +125,18 @@ def test_mfa_code_is_asked_once_then_the_cache_serves(cache_dir: Path, sts) -> N
     assert "standard input is not a terminal; pass --mfa-token CODE" in other.err
 
 
+def test_another_mfa_code_is_served_from_the_cache(cache_dir: Path, sts) -> None:
+    mfa = ["--mfa-serial", "arn:aws:iam::123456789012:mfa/alice"]
+    first = run_cli(["dumpcreds", *CHAIN, *mfa, "--mfa-token", "123456"])
+    assert first.code == 0, first.err
+    sts.recorder.clear()
+    again = run_cli(["dumpcreds", *CHAIN, *mfa, "--mfa-token", "654321"])
+    assert again.code == 0, again.err
+    assert again.out == first.out
+    assert sts.recorder.requests == []
+    assert len(entries(cache_dir)) == 1
+
+
 def test_clearcache(cache_dir: Path, sts) -> None:
     assert run_cli(["dumpcreds", *CHAIN]).code == 0
     (cache_dir / "sso").mkdir()

@@ -7,8 +7,9 @@ from urllib.parse import quote
 
 from aws_login import credential_options
 from aws_login import region as regions
+from aws_login.acquire import acquire
 from aws_login.arns import partition_of_region
-from aws_login.chain import acquire, run_steps
+from aws_login.chain import run_steps
 from aws_login.context import Context
 from aws_login.errors import UsageError
 from aws_login.federation import (

@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from aws_login.chain import acquire
+    from aws_login.acquire import acquire
 
     plan = credential_options.build_plan(args, ctx)
     outform = args.outform or default_outform(sys.platform, ctx.environ)

@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from aws_login.chain import acquire
+    from aws_login.acquire import acquire
 
     plan = credential_options.build_plan(args, ctx)
     acquired = acquire(plan, ctx)

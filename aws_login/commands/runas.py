@@ -38,7 +38,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.command is not None and not args.command.strip():
         raise UsageError("--command is empty; give the command to run")
     from aws_login import region as regions
-    from aws_login.chain import acquire
+    from aws_login.acquire import acquire
 
     plan = credential_options.build_plan(args, ctx)
     acquired = acquire(plan, ctx)

@@ -1,19 +1,23 @@
-"""The session cache (--use-cache): final credentials of a request, reused while they have
-more than 15 minutes left.
+"""The credentials cache (--use-cache, the "session cache" of the docs, folder `sessions/`):
+the final credentials of a request, reused while they have more than 15 minutes left.
 
 A hit must stay cheap, because the SDKs run `credential_process` for every new process: it
 reads one small file and imports nothing heavy (no botocore). Keys are SHA-256 digests of the
 request, so a file name reveals nothing; entries are 0600 files written atomically.
+
+The key is derived from every field of the Plan (see `key_input`), not from a list kept by
+hand: a field added to the Plan or to any record in it is part of the key without further
+work, and a value of a type the key has no rule for raises instead of being skipped.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from aws_login.digest import sha256_hex
 from aws_login.errors import AwsLoginError
@@ -32,45 +36,62 @@ _ENV_INPUTS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
                "AWS_SHARED_CREDENTIALS_FILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE")
 
 
-def plan_key(plan: Plan, environ: Mapping[str, str]) -> str:
-    """A digest of everything that decides the final credentials (never the MFA code)."""
-    sso = plan.start.sso
-    request: dict[str, Any] = {
+def cache_key(plan: Plan, environ: Mapping[str, str]) -> str:
+    """The name of the cache entry for this request: a digest of `key_input`."""
+    return _digest(key_input(plan, environ))
+
+
+def key_input(plan: Plan, environ: Mapping[str, str]) -> str:
+    """Everything that decides the final credentials, as canonical JSON: every field of the
+    Plan (secrets only as digests; the MFA code left out, see `MfaInput`), the environment
+    settings outside the Plan, and a digest of the environment's keys. It is only hashed,
+    never stored."""
+    return json.dumps({
         "v": FORMAT_VERSION,
-        "profile": plan.start.profile,
-        "sso": None if sso is None else [sso.start_url, sso.region, sso.account_id,
-                                         sso.role_name, sso.source.name, sso.cache_file,
-                                         _digest(sso.access_token or "")],
+        "plan": key_form(plan),
         # Environment keys are part of the request, but only as a digest.
         "env_keys": _digest(environ.get("AWS_ACCESS_KEY_ID", "") + "\0"
                             + environ.get("AWS_SECRET_ACCESS_KEY", "") + "\0"
                             + environ.get("AWS_SESSION_TOKEN", "")),
         "env": {name: environ.get(name) for name in _ENV_INPUTS},
-        "region": plan.region,
-        "step": None if plan.session_step is None else [
-            plan.session_step.kind.name, plan.session_step.duration,
-            plan.session_step.federation_name, plan.session_step.federation_policy],
-        "hops": [[hop.role_arn, hop.session_name, hop.duration, _digest(hop.external_id or "")]
-                 for hop in plan.hops],
-        "mfa": None if plan.mfa is None else plan.mfa.serial,
-    }
-    # Federated starts: the assertion or token only as a digest (a new one is a new request,
-    # as it may name another person). Added only when set, so other keys stay as they were.
-    saml, web = plan.start.saml, plan.start.web_identity
-    if saml is not None:
-        request["saml"] = [saml.role_arn, saml.principal_arn, saml.duration,
-                           _digest(saml.assertion)]
-    if web is not None:
-        request["web_identity"] = [web.role_arn, web.token_file, web.session_name, web.duration,
-                                   web.from_environment, _digest(web.token)]
-    return _digest(json.dumps(request, sort_keys=True))
+    }, sort_keys=True, separators=(",", ":"))
+
+
+def key_form(value: object) -> object:
+    """`value` as JSON data that tells any two different values apart: a record as its type
+    name and every field in its key (`record.field`: secrets as a SHA-256 digest, fields
+    marked in_key=False left out), an enum as its type and member, a tuple as a list, a
+    datetime in ISO 8601. A type without a rule here raises TypeError, so that a new kind of
+    field cannot be left out of the key unnoticed."""
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:  # JSON keeps 1 != true
+        return value
+    fields: tuple[tuple[str, bool], ...] | None = getattr(kind, "__record_key__", None)
+    if fields is not None:
+        # The type name tells apart records whose fields look alike (a tagged union).
+        form: dict[str, object] = {"": kind.__name__}
+        for name, secret in fields:
+            inner = key_form(getattr(value, name))
+            if secret:
+                inner = {"sha256": _digest(json.dumps(inner, sort_keys=True))}
+            form[name] = inner
+        return form
+    if isinstance(value, tuple):
+        return [key_form(item) for item in value]
+    if isinstance(value, enum.Enum):
+        return {"enum": f"{kind.__name__}.{value.name}"}
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    raise TypeError(f"the credentials cache key has no rule for a {kind.__name__} value")
 
 
 def _digest(text: str) -> str:
     return sha256_hex(text.encode("utf-8"))
 
 
-class SessionCache:
+class CredentialsCache:
+    """Entries in one folder (`<cache dir>/sessions`), named by `cache_key`."""
+
     def __init__(self, folder: Path, warn: Callable[[str], None]) -> None:
         self.folder = folder
         self._warn = warn
@@ -85,7 +106,7 @@ class SessionCache:
             text = read_text(path)
             if text is None:
                 return None
-            acquired = _parse(text)
+            acquired = parse_entry(text)
         except (AwsLoginError, ValueError, KeyError, TypeError):
             self._warn(f"session cache entry {path.name} is unusable; it will be replaced")
             return None
@@ -121,7 +142,8 @@ def _serialize(acquired: Acquired) -> str:
     }, indent=2) + "\n"
 
 
-def _parse(text: str) -> Acquired:
+def parse_entry(text: str) -> Acquired:
+    """An entry read back; raises (as `load` expects) if the text is not a valid entry."""
     data = json.loads(text)
     if not isinstance(data, dict) or data.get("Version") != FORMAT_VERSION:
         raise ValueError("unknown version")

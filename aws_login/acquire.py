@@ -1,0 +1,51 @@
+"""Acquire a Plan's final credentials: from the credentials cache when the plan allows it,
+else by resolving the start and running the steps (chain.py).
+
+With --use-cache, a hit answers without any network call or MFA prompt; a miss takes a lock
+per key, so that concurrent processes asking for the same identity fetch it once.
+"""
+
+from __future__ import annotations
+
+from aws_login import region as regions
+from aws_login.chain import run_steps
+from aws_login.context import Context
+from aws_login.mfa import with_mfa_code
+from aws_login.model import Acquired, Plan
+from aws_login.sources import resolve_start
+
+
+def acquire(plan: Plan, ctx: Context) -> Acquired:
+    """Turn a validated Plan into the final credentials (from the cache with --use-cache)."""
+    if not plan.use_cache:
+        return acquire_fresh(plan, ctx)
+    from aws_login.credentials_cache import CredentialsCache, cache_key
+
+    cache = CredentialsCache(ctx.cache_dir / "sessions", ctx.warn)
+    key = cache_key(plan, ctx.environ)
+    hit = cache.load(key, ctx.now())
+    if hit is not None:
+        ctx.log("final credentials from the session cache")
+        return hit
+    with cache.lock(key):
+        hit = cache.load(key, ctx.now())  # another process may have stored them meanwhile
+        if hit is not None:
+            ctx.log("final credentials stored by another process")
+            return hit
+        acquired = acquire_fresh(plan, ctx)
+        if cache.store(key, acquired, ctx.now()):
+            ctx.log("final credentials stored in the session cache")
+        return acquired
+
+
+def acquire_fresh(plan: Plan, ctx: Context) -> Acquired:
+    """Run the Plan without the cache: the MFA code, the start, then the steps."""
+    mfa = with_mfa_code(plan.mfa, ctx)
+    start = resolve_start(plan.start, ctx)
+    if not plan.session_step and not plan.hops:
+        return Acquired(start, plan.region)
+    choice = regions.chosen(plan.region, plan.start.profile, ctx)
+    sts_region = regions.in_partition(choice, plan.partition, "the role chain")
+    ctx.log(f"STS region {sts_region}")
+    return Acquired(run_steps(start, plan, mfa, lambda c, r: ctx.clients.sts(c, r),
+                              sts_region, ctx), None if choice is None else choice.region)
