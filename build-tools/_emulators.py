@@ -168,7 +168,7 @@ def _leave_cli_token(fake: Any, folder: Path) -> Path:
 def start_federation(setup: Setup) -> Emulator:
     """The sign-in federation endpoint (getSigninToken, login, logout) and a fake console."""
     _import_tests()
-    from tests.fakes_federation import start_fake_federation
+    from tests.fakes.federation import start_fake_federation
 
     fake = start_fake_federation()
     try:

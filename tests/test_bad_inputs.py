@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli, run_process
-from tests.servers import LoopbackServer
+from tests.fakes.moto_server import LoopbackServer
+from tests.helpers import run_cli, run_process
 
 A = "arn:aws:iam::111111111111:role/A"
 B = "arn:aws:iam::222222222222:role/B"

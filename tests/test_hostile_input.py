@@ -22,18 +22,15 @@ from pathlib import Path
 import pytest
 
 from aws_login.sso.cache import cache_key
-from tests.conftest import USER_KEY_ID, USER_SECRET, run_cli
+from tests.fakes.faults import NOWHERE, record, tracebacks_in
+from tests.fakes.federation import FakeFederation
+from tests.fakes.moto_server import LoopbackServer
 from tests.fakes.sso import FakeSso
-from tests.fakes_federation import FakeFederation
-from tests.faults import NOWHERE, record, tracebacks_in
-from tests.servers import LoopbackServer
+from tests.helpers import ROLE_A, SSO_ROLE, START_URL, USER_KEY_ID, USER_SECRET, run_cli
 
-START = "https://d-1234567890.awsapps.com/start"
-ROLE_A = "arn:aws:iam::111111111111:role/A"
-ROLE = ("--sso-acct-id", "111111111111", "--sso-role-name", "AdministratorAccess")
-TOKEN = {"startUrl": START, "region": "us-east-1", "accessToken": "abcdefgh",
+TOKEN = {"startUrl": START_URL, "region": "us-east-1", "accessToken": "abcdefgh",
          "expiresAt": "2099-01-01T00:00:00Z"}
-TOKEN_FILE = f"{{cache}}/sso/{cache_key(START)}.json"
+TOKEN_FILE = f"{{cache}}/sso/{cache_key(START_URL)}.json"
 BAD_INI = ("AWS config and credentials files are INI text in UTF-8 ([section] lines, then "
            "key = value lines); fix it, or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE "
            "elsewhere")
@@ -170,7 +167,7 @@ ROWS = (
     Row("dumpconfig", ("--accesstoken-cache", "file://{tmp}/truncated.json"),
         "--accesstoken-cache: {tmp}/truncated.json: not valid JSON (Unterminated string "
         "starting at: line 1 column 56)"),
-    Row("getcallerid", ("--accesstoken-cache", "file://{tmp}/truncated.json", *ROLE),
+    Row("getcallerid", ("--accesstoken-cache", "file://{tmp}/truncated.json", *SSO_ROLE),
         "--accesstoken-cache: {tmp}/truncated.json: not valid JSON (Unterminated string "
         "starting at: line 1 column 56)"),
     # importcache
@@ -218,27 +215,30 @@ ROWS = (
         "--sso-acct-id and --sso-role-name go together; give both"),
     Row("dumpcreds", ("--sso-access-token", "T"),
         "an SSO token needs a role to start from; add --sso-acct-id ID --sso-role-name NAME"),
-    Row("runas", (*ROLE, "--command", "true"),
+    Row("runas", (*SSO_ROLE, "--command", "true"),
         "an SSO role needs a token: add --start-url URL to sign in, --use-cache, "
         "--accesstoken-cache file://PATH or --sso-access-token"),
-    Row("getcallerid", ("--use-cache", "--start-url", "javascript:alert(1)", *ROLE),
+    Row("getcallerid", ("--use-cache", "--start-url", "javascript:alert(1)", *SSO_ROLE),
         f"--start-url 'javascript:alert(1)' is not valid; {START_URL_HINT}"),
-    Row("getcallerid", ("--use-cache", "--start-url", START, "--sso-region", "us east 1", *ROLE),
+    Row("getcallerid", ("--use-cache", "--start-url", START_URL, "--sso-region", "us east 1",
+                        *SSO_ROLE),
         "region 'us east 1' is not valid; expected e.g. us-east-1"),
     # aws-login's own cache, damaged: reported, never used, nothing sent
-    Row("getcallerid", ("--use-cache", *ROLE),
+    Row("getcallerid", ("--use-cache", *SSO_ROLE),
         "--use-cache found no cached sign-in; add --start-url URL to sign in (or import one: "
         "aws-login importcache --accesstoken-cache file://PATH)",
-        setup=_write(TOKEN_FILE, '{"startUrl": "' + START + '", "accessTo')),
-    Row("dumpcreds", ("--use-cache", "--start-url", START, *ROLE),
-        f"the cached sign-in for {START} does not exist yet (no terminal here to sign in "
-        f"from); sign in from a terminal: aws-login getcallerid --use-cache --start-url {START}",
+        setup=_write(TOKEN_FILE, '{"startUrl": "' + START_URL + '", "accessTo')),
+    Row("dumpcreds", ("--use-cache", "--start-url", START_URL, *SSO_ROLE),
+        f"the cached sign-in for {START_URL} does not exist yet (no terminal here to sign in "
+        "from); sign in from a terminal: aws-login getcallerid --use-cache --start-url "
+        f"{START_URL}",
         code=1, setup=_write(TOKEN_FILE, _token(accessToken=42)),
         warnings=(f"cache file {TOKEN_FILE} is unusable (accessToken must be a non-empty "
                   "string); it will be replaced",)),
-    Row("getcallerid", ("--use-cache", "--start-url", START, *ROLE),
-        f"the cached sign-in for {START} does not exist yet (no terminal here to sign in "
-        f"from); sign in from a terminal: aws-login getcallerid --use-cache --start-url {START}",
+    Row("getcallerid", ("--use-cache", "--start-url", START_URL, *SSO_ROLE),
+        f"the cached sign-in for {START_URL} does not exist yet (no terminal here to sign in "
+        "from); sign in from a terminal: aws-login getcallerid --use-cache --start-url "
+        f"{START_URL}",
         code=1, setup=_write(TOKEN_FILE, b'{"startUrl": "\xff\xfe"}'),
         warnings=(f"cache file {TOKEN_FILE} is unusable ({TOKEN_FILE} is not UTF-8 text); "
                   "it will be replaced",)),
@@ -326,7 +326,7 @@ def make_files(tmp: Path) -> None:
     with socket.socket(socket.AF_UNIX) as listener:
         listener.bind(str(tmp / "socket"))
     (tmp / "latin1.json").write_bytes(b'{"startUrl": "Z\xfcrich"}')
-    (tmp / "truncated.json").write_text('{"startUrl": "' + START + '", "accessTo')
+    (tmp / "truncated.json").write_text('{"startUrl": "' + START_URL + '", "accessTo')
     (tmp / "array.json").write_text("[]")
     (tmp / "empty.json").write_text("")
     (tmp / "expires-int.json").write_text(_token(expiresAt=5))

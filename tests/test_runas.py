@@ -18,10 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import USER_KEY_ID, USER_SECRET, run_cli
+from tests.helpers import ROLE_A, ROLE_A_ARN, USER_KEY_ID, USER_SECRET, run_cli
 
-ROLE_A = "arn:aws:iam::111111111111:role/A"
-ROLE_A_ARN = "arn:aws:sts::111111111111:assumed-role/A/moto"
 # dash does not exec the last command of `sh -c`, so signals meet the shell first.
 SH_IS_DASH = os.path.basename(os.path.realpath("/bin/sh")) == "dash"
 

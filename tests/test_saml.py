@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from aws_login.sources import saml
-from tests.conftest import error_line, run_cli
-from tests.saml_assertions import (
+from tests.fakes.moto_server import Recorder
+from tests.fakes.saml import (
     ADMIN,
     DEPLOY,
     PROVIDER,
@@ -26,13 +26,11 @@ from tests.saml_assertions import (
     saml_assertion,
     saml_response,
 )
-from tests.servers import Recorder
+from tests.helpers import ROLE_A, ROLE_B, error_line, run_cli
 
 if TYPE_CHECKING:
-    from tests.fakes_federation import FakeFederation
+    from tests.fakes.federation import FakeFederation
 
-ROLE_A = "arn:aws:iam::111111111111:role/A"
-ROLE_B = "arn:aws:iam::222222222222:role/B"
 SESSION = f"arn:aws:sts::123456789012:assumed-role/Admin/{USER}"
 LISTED = f"{ADMIN}, {READ_ONLY}, {DEPLOY}"
 
@@ -320,7 +318,7 @@ def test_unreadable_file(cache_env: Path, calls: Recorder, tmp_path: Path) -> No
 
 def test_bad_input_in_a_real_process_has_no_traceback(cache_env: Path, calls: Recorder,
                                                       tmp_path: Path) -> None:
-    from tests.conftest import run_process
+    from tests.helpers import run_process
 
     xml = "<samlp:Response xmlns:samlp='urn:oasis:names:tc:SAML:2.0:protocol'><unclosed>"
     path = write(tmp_path, encode(xml))

@@ -15,14 +15,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import USER_KEY_ID, USER_SECRET, Result, run_cli
-from tests.servers import LoopbackServer
+from tests.fakes.moto_server import LoopbackServer
+from tests.helpers import ROLE_A, USER_KEY_ID, USER_SECRET, Result, run_cli
 
 PROFILE_KEY_ID = "AKIAPROFILEEXAMPLE01"
 PROFILE_SECRET = "profile/secret+EXAMPLE0000000000000000000"
 OTHER_KEY_ID = "AKIAOTHEREXAMPLE0002"
 OTHER_SECRET = "other/secret+EXAMPLE00000000000000000000"
-ROLE_A = "arn:aws:iam::111111111111:role/A"
 NO_CREDENTIALS = (
     "aws-login: error: no AWS credentials found; set AWS_ACCESS_KEY_ID and "
     "AWS_SECRET_ACCESS_KEY, pass --profile NAME, or sign in with --start-url URL "

@@ -5,7 +5,6 @@ profiles; bad input caught before any request; chains and the session cache on t
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -13,26 +12,23 @@ from pathlib import Path
 import pytest
 
 from aws_login.sources import web_identity
-from tests.conftest import MOTO_USER_ARN, USER_KEY_ID, USER_SECRET, error_line, run_cli
-from tests.servers import Recorder
+from tests.fakes.moto_server import Recorder
+from tests.helpers import (
+    MOTO_USER_ARN,
+    ROLE_B,
+    USER_KEY_ID,
+    USER_SECRET,
+    WEB_IDENTITY_SUBJECT,
+    WEB_IDENTITY_TOKEN,
+    error_line,
+    jwt,
+    run_cli,
+)
 
-ROLE = "arn:aws:iam::111111111111:role/ci-deploy"
-ROLE_B = "arn:aws:iam::222222222222:role/B"
-SUBJECT = "repo:octo-org/app:ref:refs/heads/main"
+CI_ROLE = "arn:aws:iam::111111111111:role/ci-deploy"
 SUBJECT_NAME = "repo-octo-org-app-ref-refs-heads-main"
 
 
-def jwt(claims: dict[str, object]) -> str:
-    """An (unsigned-looking) JWT: moto does not verify tokens, AWS would."""
-    def part(data: dict[str, object]) -> str:
-        raw = json.dumps(data, separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    return f"{part({'alg': 'RS256', 'kid': 'k1'})}.{part(claims)}.c2lnbmF0dXJl"
-
-
-TOKEN = jwt({"iss": "https://token.actions.githubusercontent.com", "sub": SUBJECT,
-             "aud": "sts.amazonaws.com"})
 
 
 # --- fixtures ------------------------------------------------------------------------------
@@ -40,7 +36,7 @@ TOKEN = jwt({"iss": "https://token.actions.githubusercontent.com", "sub": SUBJEC
 @pytest.fixture
 def token_file(tmp_path: Path) -> Path:
     path = tmp_path / "token"
-    path.write_text(TOKEN + "\n")
+    path.write_text(WEB_IDENTITY_TOKEN + "\n")
     return path
 
 
@@ -48,7 +44,7 @@ def token_file(tmp_path: Path) -> Path:
 def eks_env(cache_env: Path, token_file: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """What EKS (IRSA) puts in a pod's environment."""
     monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(token_file))
-    monkeypatch.setenv("AWS_ROLE_ARN", ROLE)
+    monkeypatch.setenv("AWS_ROLE_ARN", CI_ROLE)
     return token_file
 
 
@@ -60,7 +56,7 @@ def identity(out: str) -> str:
 
 def test_from_the_options(cache_env: Path, calls: Recorder, token_file: Path) -> None:
     result = run_cli(["getcallerid", "--web-identity-token-file", str(token_file),
-                      "--web-identity-role-arn", ROLE])
+                      "--web-identity-role-arn", CI_ROLE])
     assert result.code == 0, result.err
     assert result.err == ""
     assert identity(result.out) == (
@@ -68,8 +64,8 @@ def test_from_the_options(cache_env: Path, calls: Recorder, token_file: Path) ->
     assert calls.actions() == ["AssumeRoleWithWebIdentity", "GetCallerIdentity"]
     call = calls.only("AssumeRoleWithWebIdentity")
     assert call.params == {"Action": "AssumeRoleWithWebIdentity", "Version": "2011-06-15",
-                           "RoleArn": ROLE, "RoleSessionName": SUBJECT_NAME,
-                           "WebIdentityToken": TOKEN}
+                           "RoleArn": CI_ROLE, "RoleSessionName": SUBJECT_NAME,
+                           "WebIdentityToken": WEB_IDENTITY_TOKEN}
     assert not call.signed  # the token is the proof
 
 
@@ -80,7 +76,7 @@ def test_from_the_eks_environment_with_a_session_name(eks_env: Path, calls: Reco
     assert result.code == 0, result.err
     assert identity(result.out) == "arn:aws:sts::111111111111:assumed-role/ci-deploy/build-42"
     assert calls.actions() == ["AssumeRoleWithWebIdentity", "GetCallerIdentity"]
-    assert calls.only("AssumeRoleWithWebIdentity").params["WebIdentityToken"] == TOKEN
+    assert calls.only("AssumeRoleWithWebIdentity").params["WebIdentityToken"] == WEB_IDENTITY_TOKEN
 
 
 def test_an_opaque_token_gets_a_time_based_session_name(cache_env: Path, calls: Recorder,
@@ -89,7 +85,7 @@ def test_an_opaque_token_gets_a_time_based_session_name(cache_env: Path, calls: 
     path.write_text("gho_opaque-token-without-claims")
     now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
     result = run_cli(["dumpcreds", "--credential-helper", "--web-identity-token-file",
-                      str(path), "--web-identity-role-arn", ROLE], now=lambda: now)
+                      str(path), "--web-identity-role-arn", CI_ROLE], now=lambda: now)
     assert result.code == 0, result.err
     assert calls.only("AssumeRoleWithWebIdentity").params["RoleSessionName"] == (
         f"aws-login-{int(now.timestamp())}")
@@ -110,7 +106,7 @@ def test_default_session_name(subject: str, name: str | None) -> None:
 def test_duration_sets_the_lifetime(cache_env: Path, calls: Recorder, token_file: Path) -> None:
     before = datetime.now(timezone.utc)
     result = run_cli(["dumpcreds", "--credential-helper", "--web-identity-token-file",
-                      str(token_file), "--web-identity-role-arn", ROLE, "--duration", "7200"])
+                      str(token_file), "--web-identity-role-arn", CI_ROLE, "--duration", "7200"])
     assert result.code == 0, result.err
     assert calls.only("AssumeRoleWithWebIdentity").params["DurationSeconds"] == "7200"
     expiration = datetime.fromisoformat(
@@ -205,9 +201,9 @@ def test_option_problems(cache_env: Path, calls: Recorder, tmp_path: Path,
     huge.write_text("a" * 30_000)
     long = tmp_path / "long"
     long.write_text("a" * 20_001)
-    both = ["--web-identity-role-arn", ROLE]
+    both = ["--web-identity-role-arn", CI_ROLE]
     cases: list[tuple[list[str], str]] = [
-        (["--web-identity-role-arn", ROLE],
+        (["--web-identity-role-arn", CI_ROLE],
          "--web-identity-token-file and --web-identity-role-arn go together; give both, e.g. "
          "--web-identity-token-file /run/token --web-identity-role-arn "
          "arn:aws:iam::123456789012:role/Admin"),
@@ -265,9 +261,10 @@ def test_chained_duration_is_checked_for_the_environment_start_too(
 def test_debug_log_never_shows_the_token(eks_env: Path, calls: Recorder) -> None:
     result = run_cli(["getcallerid", "--debug"])
     assert result.code == 0, result.err
-    assert (f"aws-login: debug: starting source: web identity role {ROLE} "
+    assert (f"aws-login: debug: starting source: web identity role {CI_ROLE} "
             "(AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN)") in result.err.splitlines()
-    assert TOKEN not in result.err and TOKEN.split(".")[1] not in result.err
+    assert WEB_IDENTITY_TOKEN not in result.err
+    assert WEB_IDENTITY_TOKEN.split(".")[1] not in result.err
 
 
 # --- chains and the cache ----------------------------------------------------------------------
@@ -292,9 +289,9 @@ def test_session_cache_keys_on_the_token(eks_env: Path, cache_env: Path, calls: 
     assert json.loads(second.out) == json.loads(first.out)
     for file in cache_env.rglob("*"):
         if file.is_file():
-            assert TOKEN.split(".")[1] not in file.read_text(errors="replace")
+            assert WEB_IDENTITY_TOKEN.split(".")[1] not in file.read_text(errors="replace")
     # EKS rewrote the token file: a new token is a new request.
-    eks_env.write_text(jwt({"sub": SUBJECT, "iat": 2}))
+    eks_env.write_text(jwt({"sub": WEB_IDENTITY_SUBJECT, "iat": 2}))
     third = run_cli(argv)
     assert third.code == 0, third.err
     assert calls.actions() == ["AssumeRoleWithWebIdentity"]
