@@ -6,6 +6,7 @@ import configparser
 import random
 import re
 import shlex
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -35,7 +36,8 @@ def parse(text: str) -> dict[str, Any]:
     parser = configparser.RawConfigParser()
     parser.read_string(text)
     raw = {s: dict(parser.items(s)) for s in parser.sections()}
-    return build_profile_map(raw)  # type: ignore[no-any-return]
+    profile_map: dict[str, Any] = build_profile_map(raw)
+    return profile_map
 
 
 # --------------------------------------------------------------------- names
@@ -246,8 +248,8 @@ def test_blocks_of_other_sessions_are_left_alone() -> None:
     lambda t: t.replace(configgen.begin_marker("my-sso"), "# the beginning"),
     lambda t: t + t,
 ])
-def test_damaged_markers_are_refused(damage: object) -> None:
-    text = damage(BEFORE + BLOCK_V1)  # type: ignore[operator]
+def test_damaged_markers_are_refused(damage: Callable[[str], str]) -> None:
+    text = damage(BEFORE + BLOCK_V1)
     with pytest.raises(OperationError, match="must appear once each"):
         configgen.locate(text, "my-sso", "config")
 

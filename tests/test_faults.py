@@ -43,8 +43,15 @@ from tests.fakes.faults import (
     user_keys,
 )
 from tests.fakes.moto_server import LoopbackServer
-from tests.helpers import ROLE_A, ROLE_B, SIGN_IN, SSO_ROLE, START_URL, Result
-from tests.test_web_identity import TOKEN as WEB_IDENTITY_TOKEN
+from tests.helpers import (
+    ROLE_A,
+    ROLE_B,
+    SIGN_IN,
+    SSO_ROLE,
+    START_URL,
+    WEB_IDENTITY_TOKEN,
+    Result,
+)
 
 FEDERATION_ATTEMPTS = 3
 

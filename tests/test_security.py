@@ -304,7 +304,7 @@ def test_a_browser_answer_with_the_wrong_state_never_signs_in(world: World) -> N
 def test_an_error_answer_is_reported_without_its_details_growing_unbounded() -> None:
     listener = CallbackListener("s", "/oauth/callback")
     port = int(listener.redirect_uri.split(":")[2].split("/")[0])
-    outcome: list[BaseException] = []
+    outcome: list[OperationError] = []
 
     def wait() -> None:
         try:

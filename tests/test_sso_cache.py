@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import botocore.session
 import pytest
@@ -23,7 +24,7 @@ from tests.fakes.sso import FakeSso, make_accounts
 from tests.helpers import SSO_ROLE, START_URL, cached_grant, no_sleep, run_cli, write_token
 
 
-def oidc_client(fake: FakeSso):  # type: ignore[no-untyped-def]
+def oidc_client(fake: FakeSso) -> Any:
     return botocore.session.Session().create_client(
         "sso-oidc", region_name="us-east-1", endpoint_url=fake.url,
         config=Config(signature_version=UNSIGNED))
@@ -91,8 +92,7 @@ def test_sixteen_processes_share_one_refresh(sso_env: Path, sts_server,
              "--sso-role-name", account.roles[0]],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
             for account in accounts]
-        outcomes = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read())  # type: ignore[union-attr]
-                    for p in processes]
+        outcomes = [(p.wait(timeout=120), *p.communicate()) for p in processes]
         failures = [err for code, _out, err in outcomes if code != 0]
         assert failures == []
         assert all(json.loads(out)["Version"] == 1 for _code, out, _err in outcomes)

@@ -123,8 +123,13 @@ def test_no_browser_uses_the_device_flow_and_opens_nothing(
     monkeypatch.setenv("BROWSER", "/bin/true")
     fake_sso.auto_approve = True
     opened: list[str] = []
+
+    def open_url(url: str) -> bool:
+        opened.append(url)
+        return True
+
     result = run_cli(["dumpcreds", "--credential-helper", "--no-browser", *SIGN_IN, *SSO_ROLE],
-                     open_url=lambda url: bool(opened.append(url)) or True, sleep=Sleeps())
+                     open_url=open_url, sleep=Sleeps())
     assert result.code == 0, result.err
     assert opened == []
     assert fake_sso.calls["Authorize"] == 0

@@ -505,8 +505,8 @@ class World:
     def secrets(self) -> set[str]:
         return self.sts.secrets | self.sso.secrets | self.fed.secrets
 
-    def run(self, argv: list[str], **context: object) -> Result:
-        return run_cli(argv, sleep=self.sleeps.append, **context)  # type: ignore[arg-type]
+    def run(self, argv: list[str], **context: Any) -> Result:
+        return run_cli(argv, sleep=self.sleeps.append, **context)
 
     def token_file(self, expires_in: timedelta) -> Path:
         """A real, refreshable sign-in in aws-login's cache, expiring `expires_in` from now."""
