@@ -153,7 +153,9 @@ def test_importcache_adopts_an_aws_cli_token_file(sso_env: Path, fake_sso: FakeS
     result = run_cli(["importcache", "--accesstoken-cache", f"file://{source}"])
     assert result.code == 0, result.err
     assert result.out == ""
-    assert f"imported the sign-in for {START_URL}" in result.err
+    (said,) = result.err.splitlines()
+    assert said.startswith(f"aws-login: imported the sign-in for {START_URL} (token valid until ")
+    assert said.endswith("Z, refreshable); use it with --use-cache")
     adopted = sso_env / "sso" / f"{cache_key(START_URL)}.json"
     assert json.loads(adopted.read_text())["accessToken"] == data["accessToken"]
     used = run_cli(["getcallerid", "--use-cache", *SSO_ROLE])
