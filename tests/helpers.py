@@ -71,6 +71,17 @@ def run_process(argv: Sequence[str], env: Mapping[str, str] | None = None,
                           timeout=timeout, stdin=subprocess.DEVNULL)
 
 
+def identity_arn(out: str) -> str:
+    """The Arn of getcallerid's output."""
+    return str(json.loads(out)["Arn"])
+
+
+def expires_in(document: dict[str, Any]) -> float:
+    """Seconds from now until the credential_process document's Expiration."""
+    expiration = datetime.strptime(document["Expiration"], "%Y-%m-%dT%H:%M:%SZ")
+    return (expiration.replace(tzinfo=timezone.utc) - datetime.now(timezone.utc)).total_seconds()
+
+
 def no_sleep(_seconds: float) -> None:
     """A Context sleep that returns at once."""
     return None

@@ -34,6 +34,7 @@ from tests.helpers import (
     USER_KEY_ID,
     USER_SECRET,
     Result,
+    expires_in,
     run_cli,
 )
 
@@ -63,12 +64,6 @@ def helper_json(result: Result) -> dict[str, Any]:
     assert result.code == 0, result.err
     parsed: dict[str, Any] = json.loads(result.out)
     return parsed
-
-
-def expires_in(document: dict[str, Any]) -> float:
-    """Seconds from now until the credential_process document's Expiration."""
-    expiration = datetime.strptime(document["Expiration"], "%Y-%m-%dT%H:%M:%SZ")
-    return (expiration.replace(tzinfo=timezone.utc) - datetime.now(timezone.utc)).total_seconds()
 
 
 def unique(prefix: str) -> str:

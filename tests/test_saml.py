@@ -26,7 +26,7 @@ from tests.fakes.saml import (
     saml_assertion,
     saml_response,
 )
-from tests.helpers import ROLE_A, ROLE_B, error_line, run_cli
+from tests.helpers import ROLE_A, ROLE_B, error_line, identity_arn, run_cli
 
 if TYPE_CHECKING:
     from tests.fakes.federation import FakeFederation
@@ -46,10 +46,6 @@ def write(tmp_path: Path, text: str | bytes, name: str = "saml-response.txt") ->
     return str(path)
 
 
-def identity(out: str) -> str:
-    return str(json.loads(out)["Arn"])
-
-
 # --- one role, several roles ---------------------------------------------------------------
 
 @pytest.mark.parametrize("provider_first", [False, True])
@@ -60,7 +56,7 @@ def test_one_role_needs_no_choice_in_either_pair_order(cache_env: Path, calls: R
     result = run_cli(["getcallerid", "--saml-assertion", write(tmp_path, assertion)])
     assert result.code == 0, result.err
     assert result.err == ""
-    assert identity(result.out) == SESSION
+    assert identity_arn(result.out) == SESSION
     assert calls.actions() == ["AssumeRoleWithSAML", "GetCallerIdentity"]
     call = calls.only("AssumeRoleWithSAML")
     assert call.params == {"Action": "AssumeRoleWithSAML", "Version": "2011-06-15",
@@ -76,7 +72,7 @@ def test_several_roles_choice_by_option(cache_env: Path, calls: Recorder, tmp_pa
     result = run_cli(["getcallerid", "--saml-assertion", write(tmp_path, assertion),
                       "--saml-role-arn", READ_ONLY])
     assert result.code == 0, result.err
-    assert identity(result.out) == f"arn:aws:sts::123456789012:assumed-role/ReadOnly/{USER}"
+    assert identity_arn(result.out) == f"arn:aws:sts::123456789012:assumed-role/ReadOnly/{USER}"
     call = calls.only("AssumeRoleWithSAML")
     assert (call.params["RoleArn"], call.params["PrincipalArn"]) == (READ_ONLY, PROVIDER)
 
@@ -108,7 +104,7 @@ def test_several_roles_on_a_terminal_are_asked_for(cache_env: Path, calls: Recor
         f"  3) {DEPLOY}  (provider JumpCloud)\n"
         "Role to assume [1-3]: aws-login: '7' is not one of 1-3\n"
         "Role to assume [1-3]: ")
-    assert identity(result.out) == f"arn:aws:sts::123456789012:assumed-role/Deploy/{USER}"
+    assert identity_arn(result.out) == f"arn:aws:sts::123456789012:assumed-role/Deploy/{USER}"
     assert calls.only("AssumeRoleWithSAML").params["RoleArn"] == DEPLOY
 
 
@@ -152,7 +148,7 @@ def test_assertion_on_standard_input_wrapped_like_base64_does(cache_env: Path, c
     wrapped = "\n".join(assertion[i:i + 76] for i in range(0, len(assertion), 76)) + "\n"
     result = run_cli(["getcallerid", "--saml-assertion", "-"], stdin=wrapped)
     assert result.code == 0, result.err
-    assert identity(result.out) == SESSION
+    assert identity_arn(result.out) == SESSION
     assert calls.only("AssumeRoleWithSAML").params["SAMLAssertion"] == assertion
 
 
@@ -401,7 +397,7 @@ def test_saml_start_then_two_hop_chain(cache_env: Path, calls: Recorder, tmp_pat
     result = run_cli(["getcallerid", "--saml-assertion", path, "--assume-roles",
                       f"{ROLE_A}, {ROLE_B}"])
     assert result.code == 0, result.err
-    assert identity(result.out) == f"arn:aws:sts::222222222222:assumed-role/B/{USER}"
+    assert identity_arn(result.out) == f"arn:aws:sts::222222222222:assumed-role/B/{USER}"
     assert calls.actions() == ["AssumeRoleWithSAML", "GetCallerIdentity", "AssumeRole",
                                "AssumeRole", "GetCallerIdentity"]
     hops = [c.params for c in calls.calls if c.action == "AssumeRole"]
@@ -443,7 +439,7 @@ def test_runas_gives_the_child_the_saml_session(cache_env: Path, calls: Recorder
     result = run_cli(["runas", "--saml-assertion", path, "--", sys.executable, "-m",
                       "aws_login", "getcallerid"])
     assert result.code == 0, result.err
-    assert identity(capfd.readouterr().out) == SESSION
+    assert identity_arn(capfd.readouterr().out) == SESSION
 
 
 def test_other_partition_calls_sts_in_its_region(cache_env: Path, calls: Recorder, tmp_path: Path

@@ -21,6 +21,7 @@ from tests.helpers import (
     WEB_IDENTITY_SUBJECT,
     WEB_IDENTITY_TOKEN,
     error_line,
+    identity_arn,
     jwt,
     run_cli,
 )
@@ -48,10 +49,6 @@ def eks_env(cache_env: Path, token_file: Path, monkeypatch: pytest.MonkeyPatch) 
     return token_file
 
 
-def identity(out: str) -> str:
-    return str(json.loads(out)["Arn"])
-
-
 # --- from the options and from the environment ----------------------------------------------
 
 def test_from_the_options(cache_env: Path, calls: Recorder, token_file: Path) -> None:
@@ -59,7 +56,7 @@ def test_from_the_options(cache_env: Path, calls: Recorder, token_file: Path) ->
                       "--web-identity-role-arn", CI_ROLE])
     assert result.code == 0, result.err
     assert result.err == ""
-    assert identity(result.out) == (
+    assert identity_arn(result.out) == (
         f"arn:aws:sts::111111111111:assumed-role/ci-deploy/{SUBJECT_NAME}")
     assert calls.actions() == ["AssumeRoleWithWebIdentity", "GetCallerIdentity"]
     call = calls.only("AssumeRoleWithWebIdentity")
@@ -74,7 +71,7 @@ def test_from_the_eks_environment_with_a_session_name(eks_env: Path, calls: Reco
     monkeypatch.setenv("AWS_ROLE_SESSION_NAME", "build-42")
     result = run_cli(["getcallerid"])
     assert result.code == 0, result.err
-    assert identity(result.out) == "arn:aws:sts::111111111111:assumed-role/ci-deploy/build-42"
+    assert identity_arn(result.out) == "arn:aws:sts::111111111111:assumed-role/ci-deploy/build-42"
     assert calls.actions() == ["AssumeRoleWithWebIdentity", "GetCallerIdentity"]
     assert calls.only("AssumeRoleWithWebIdentity").params["WebIdentityToken"] == WEB_IDENTITY_TOKEN
 
@@ -123,7 +120,7 @@ def test_environment_keys_go_before_the_web_identity_environment(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", USER_SECRET)
     result = run_cli(["getcallerid"])
     assert result.code == 0, result.err
-    assert identity(result.out) == MOTO_USER_ARN
+    assert identity_arn(result.out) == MOTO_USER_ARN
     assert calls.actions() == ["GetCallerIdentity"]
 
 
@@ -138,7 +135,7 @@ def test_web_identity_environment_goes_before_aws_profile(
     monkeypatch.setenv("AWS_PROFILE", "dev")
     result = run_cli(["getcallerid"])
     assert result.code == 0, result.err
-    assert identity(result.out) == (
+    assert identity_arn(result.out) == (
         f"arn:aws:sts::111111111111:assumed-role/ci-deploy/{SUBJECT_NAME}")
 
 
@@ -147,7 +144,7 @@ def test_an_explicit_profile_goes_before_the_web_identity_environment(
     _static_profile(aws_env)
     result = run_cli(["getcallerid", "--profile", "dev"])
     assert result.code == 0, result.err
-    assert identity(result.out) == MOTO_USER_ARN
+    assert identity_arn(result.out) == MOTO_USER_ARN
     assert calls.actions() == ["GetCallerIdentity"]
 
 
@@ -158,7 +155,7 @@ def test_options_go_before_the_environment(eks_env: Path, calls: Recorder, tmp_p
     result = run_cli(["getcallerid", "--web-identity-token-file", str(other),
                       "--web-identity-role-arn", ROLE_B])
     assert result.code == 0, result.err
-    assert identity(result.out) == "arn:aws:sts::222222222222:assumed-role/B/other-workload"
+    assert identity_arn(result.out) == "arn:aws:sts::222222222222:assumed-role/B/other-workload"
 
 
 # --- bad input -------------------------------------------------------------------------------
@@ -272,7 +269,7 @@ def test_debug_log_never_shows_the_token(eks_env: Path, calls: Recorder) -> None
 def test_web_identity_then_a_hop(eks_env: Path, calls: Recorder) -> None:
     result = run_cli(["getcallerid", "--assume-roles", ROLE_B])
     assert result.code == 0, result.err
-    assert identity(result.out) == f"arn:aws:sts::222222222222:assumed-role/B/{SUBJECT_NAME}"
+    assert identity_arn(result.out) == f"arn:aws:sts::222222222222:assumed-role/B/{SUBJECT_NAME}"
     assert calls.actions() == ["AssumeRoleWithWebIdentity", "GetCallerIdentity", "AssumeRole",
                                "GetCallerIdentity"]
 
