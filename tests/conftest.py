@@ -7,17 +7,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.fakes.faults import Servers, World, make_world, start_servers
 from tests.fakes.federation import FakeFederation, start_fake_federation
 from tests.fakes.moto_server import LoopbackServer, Recorder, start_moto
 from tests.fakes.sso import FakeSso
 from tests.helpers import USER_KEY_ID, USER_SECRET
 
-if TYPE_CHECKING:
-    from tests.fakes.faults import Servers, World
 
 @pytest.fixture(scope="session")
 def sts_server() -> Iterator[LoopbackServer]:
@@ -111,13 +109,9 @@ def fed(federation_server: FakeFederation, aws_env: Path,
     return federation_server
 
 
-# tests.fakes.faults imports this module, so the fault fixtures import it when they run.
-
 @pytest.fixture(scope="module")
 def fault_servers(sts_server: LoopbackServer) -> Iterator[Servers]:
     """FakeSso, the federation fake and moto, each behind a fault proxy; once per module."""
-    from tests.fakes.faults import start_servers
-
     with start_servers(sts_server.url) as started:
         yield started
 
@@ -125,6 +119,4 @@ def fault_servers(sts_server: LoopbackServer) -> Iterator[Servers]:
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fault_servers: Servers) -> World:
     """aws-login's environment pointing at the fault proxies (reset for this test)."""
-    from tests.fakes.faults import make_world
-
     return make_world(monkeypatch, tmp_path, fault_servers)
