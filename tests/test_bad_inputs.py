@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -661,7 +662,11 @@ def _run_as_nobody(argv: list[str]) -> tuple[int, str, str]:
     assert aws_login.commands.importcache and aws_login.sso.login
 
     read, write = os.pipe()
-    pid = os.fork()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns about forking with threads (the loopback servers'): the child
+        # runs aws-login alone (no thread of theirs) and leaves with os._exit.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:  # the child: drop to nobody, run, report, and leave without cleanup
         try:
             os.close(read)
