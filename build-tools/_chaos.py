@@ -1,7 +1,7 @@
 """build-tools/chaos: the whole hardening matrix of issue 8, longer than CI's share, and its
 report.
 
-Runs tests/test_faults.py, test_kills.py, test_floods.py, test_hostile_input.py and
+Runs tests/test_faults.py, test_kills.py, test_floods.py, test_bad_inputs.py and
 test_security.py with AWS_LOGIN_CHAOS=1 (every step x every fault, transient 1, 2 and
 attempts-1 times in a row and persistent; 240 kill trials; six flood rounds of 64
 processes), each case appending one JSON line to a report file, then prints the table:
@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = ("tests/test_faults.py", "tests/test_kills.py", "tests/test_floods.py",
-         "tests/test_hostile_input.py", "tests/test_security.py")
+         "tests/test_bad_inputs.py", "tests/test_security.py")
 MIN_KILLS = 200
 MUST_BE_ZERO = ("tracebacks", "corrupt_files", "leaked_secrets")
 # Report rows in this order (the fault steps as tests/test_faults.py names them).

@@ -18,7 +18,7 @@ The emulators, started in the order given (list `sts` first: the others use it):
               sessions of the AWSReservedSSO_* roles when sts runs too. With
               --aws-cli-sso-cache DIR it also leaves there the token file `aws sso login` would
               write for SSO_START_URL (a sign-in made directly at the fake).
-  federation  the sign-in federation endpoint and a "console" (tests/fakes_federation.py); it
+  federation  the sign-in federation endpoint and a "console" (tests/fakes/federation.py); it
               reads moto's state, so it must run in this same process as sts.
 
 To add an emulator, add a function that takes a Setup, starts a server and returns an
@@ -168,7 +168,7 @@ def _leave_cli_token(fake: Any, folder: Path) -> Path:
 def start_federation(setup: Setup) -> Emulator:
     """The sign-in federation endpoint (getSigninToken, login, logout) and a fake console."""
     _import_tests()
-    from tests.fakes_federation import start_fake_federation
+    from tests.fakes.federation import start_fake_federation
 
     fake = start_fake_federation()
     try:

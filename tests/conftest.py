@@ -1,41 +1,20 @@
-"""Shared fixtures: a real moto STS/IMDS server on 127.0.0.1 that records every request, a
-clean AWS environment per test, and runners for aws-login in-process and as a real
-subprocess."""
+"""The fixtures: a real moto STS/IMDS server on 127.0.0.1 that records every request, a clean
+AWS environment per test, the SSO and federation fakes, and the fault-proxy world. Shared
+helpers and constants are in tests/helpers.py; the fakes in tests/fakes/."""
 
 from __future__ import annotations
 
-import io
 import os
-import subprocess
-import sys
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from aws_login.cli import main
-from aws_login.context import Context
+from tests.fakes.faults import Servers, World, make_world, start_servers
+from tests.fakes.federation import FakeFederation, start_fake_federation
+from tests.fakes.moto_server import LoopbackServer, Recorder, start_moto
 from tests.fakes.sso import FakeSso
-from tests.fakes_federation import FakeFederation, start_fake_federation
-from tests.servers import LoopbackServer, Recorder, start_moto
-
-if TYPE_CHECKING:
-    from tests.faults import Servers, World
-
-# Example IAM user keys in the format AWS uses (AWS's documentation values).
-USER_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
-USER_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-# moto reports every unknown long-term key as this identity.
-MOTO_USER_ARN = "arn:aws:sts::123456789012:user/moto"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
+from tests.helpers import USER_KEY_ID, USER_SECRET
 
 
 @pytest.fixture(scope="session")
@@ -85,42 +64,6 @@ def user_keys(monkeypatch: pytest.MonkeyPatch, aws_env: Path) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", USER_SECRET)
 
 
-class TerminalText(io.StringIO):
-    """A text stream that says it is a terminal, as a person's stdin/stderr would."""
-
-    def isatty(self) -> bool:
-        return True
-
-
-def run_cli(argv: Sequence[str], stdin: str = "", terminal: bool = False,
-            **context: Any) -> Result:
-    """Run aws-login in this process, with its own streams (environment: os.environ).
-
-    `terminal`: stdin and stderr claim to be a terminal. `context` overrides Context
-    fields, e.g. sleep=... or open_url=..."""
-    stream = TerminalText if terminal else io.StringIO
-    out, err = io.StringIO(), stream()
-    ctx = Context(environ=os.environ, stdout=out, stderr=err, stdin=stream(stdin), **context)
-    code = main(list(argv), ctx)
-    return Result(code, out.getvalue(), err.getvalue())
-
-
-def error_line(err: str) -> str:
-    """The one error line, checking that it is the only thing on stderr."""
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    return lines[0]
-
-
-def run_process(argv: Sequence[str], env: Mapping[str, str] | None = None,
-                timeout: float = 60, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    """Run aws-login as a real process (`python -m aws_login`)."""
-    return subprocess.run([sys.executable, "-m", "aws_login", *argv], capture_output=True,
-                          text=True, env=dict(os.environ if env is None else env),
-                          timeout=timeout, stdin=subprocess.DEVNULL, **kwargs)  # type: ignore[call-overload]
-
-
 @pytest.fixture
 def fake_sso(sts_server: LoopbackServer) -> Iterator[FakeSso]:
     """The loopback SSO OIDC + portal fake; its role credentials are real moto sessions."""
@@ -166,13 +109,9 @@ def fed(federation_server: FakeFederation, aws_env: Path,
     return federation_server
 
 
-# tests.faults imports this module, so the fault fixtures import it when they run.
-
 @pytest.fixture(scope="module")
 def fault_servers(sts_server: LoopbackServer) -> Iterator[Servers]:
     """FakeSso, the federation fake and moto, each behind a fault proxy; once per module."""
-    from tests.faults import start_servers
-
     with start_servers(sts_server.url) as started:
         yield started
 
@@ -180,6 +119,4 @@ def fault_servers(sts_server: LoopbackServer) -> Iterator[Servers]:
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fault_servers: Servers) -> World:
     """aws-login's environment pointing at the fault proxies (reset for this test)."""
-    from tests.faults import make_world
-
     return make_world(monkeypatch, tmp_path, fault_servers)

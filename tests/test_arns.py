@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from aws_login import arns
 from aws_login.arns import RoleArn
 from aws_login.errors import EXIT_USAGE, UsageError
+from tests.helpers import ROLE_A, ROLE_B
 
 # --- role ARNs --------------------------------------------------------------------------------
 
@@ -88,22 +89,20 @@ def test_long_values_are_shortened_in_messages() -> None:
         f"'{'x' * 77}...' is not a role ARN; expected e.g. arn:aws:iam::123456789012:role/Admin")
 
 
-A = "arn:aws:iam::111111111111:role/A"
-B = "arn:aws:iam::222222222222:role/B"
 COMMA = "arn:aws:iam::333333333333:role/x,y"  # a comma is legal in a role name
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    (A, [A]),
-    (f"{A},{B}", [A, B]),
-    (f"{A}, {B}", [A, B]),
-    (f"{A} {B}", [A, B]),
-    (f"{A}\t{B}\n{COMMA}", [A, B, COMMA]),
-    (f" ,{A} ,, {B}, ", [A, B]),
-    (f"{A},,{B},", [A, B]),
+    (ROLE_A, [ROLE_A]),
+    (f"{ROLE_A},{ROLE_B}", [ROLE_A, ROLE_B]),
+    (f"{ROLE_A}, {ROLE_B}", [ROLE_A, ROLE_B]),
+    (f"{ROLE_A} {ROLE_B}", [ROLE_A, ROLE_B]),
+    (f"{ROLE_A}\t{ROLE_B}\n{COMMA}", [ROLE_A, ROLE_B, COMMA]),
+    (f" ,{ROLE_A} ,, {ROLE_B}, ", [ROLE_A, ROLE_B]),
+    (f"{ROLE_A},,{ROLE_B},", [ROLE_A, ROLE_B]),
     (COMMA, [COMMA]),
-    (f"{COMMA},{A}", [COMMA, A]),
-    (f"{A},{COMMA}, {B}", [A, COMMA, B]),
+    (f"{COMMA},{ROLE_A}", [COMMA, ROLE_A]),
+    (f"{ROLE_A},{COMMA}, {ROLE_B}", [ROLE_A, COMMA, ROLE_B]),
     ("a, b", ["a", "b"]),
     ("", []),
     (" , ,", []),

@@ -24,15 +24,19 @@ from aws_login import chain
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError
 from aws_login.model import ChainStep, CredentialKind, Credentials
-from tests.conftest import USER_KEY_ID, USER_SECRET, Result, run_cli
-from tests.servers import LoopbackServer, Recorder
-
-ROLE_A = "arn:aws:iam::111111111111:role/A"
-ROLE_B = "arn:aws:iam::222222222222:role/B"
-ROLE_C = "arn:aws:iam::333333333333:role/team/eng/C"
-MFA_SERIAL = "arn:aws:iam::123456789012:mfa/alice"
-MOTO_ACCOUNT = "123456789012"
-
+from tests.fakes.moto_server import LoopbackServer, Recorder
+from tests.helpers import (
+    MFA_SERIAL,
+    MOTO_ACCOUNT,
+    ROLE_A,
+    ROLE_B,
+    ROLE_C,
+    USER_KEY_ID,
+    USER_SECRET,
+    Result,
+    expires_in,
+    run_cli,
+)
 
 # --- fixtures --------------------------------------------------------------------------------
 
@@ -60,12 +64,6 @@ def helper_json(result: Result) -> dict[str, Any]:
     assert result.code == 0, result.err
     parsed: dict[str, Any] = json.loads(result.out)
     return parsed
-
-
-def expires_in(document: dict[str, Any]) -> float:
-    """Seconds from now until the credential_process document's Expiration."""
-    expiration = datetime.strptime(document["Expiration"], "%Y-%m-%dT%H:%M:%SZ")
-    return (expiration.replace(tzinfo=timezone.utc) - datetime.now(timezone.utc)).total_seconds()
 
 
 def unique(prefix: str) -> str:

@@ -24,19 +24,15 @@ from types import ModuleType
 import pytest
 
 from aws_login.sso import known_roles
-from tests.conftest import run_cli
 from tests.fakes.sso import Account, FakeSso
-from tests.test_sso_cache import START_URL, cached_grant, write_token
+from tests.helpers import MFA_SERIAL, ROLE_A, ROLE_C, START_URL, cached_grant, run_cli, write_token
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETIONS = ROOT / "completions"
 COMMANDS = ["dumpcreds", "getcallerid", "runas", "console", "dumpconfig", "importcache",
             "clearcache"]
 OUTFORMS = ["linux", "mac", "windows", "powershell", "fish"]
-ROLE_A = "arn:aws:iam::111111111111:role/A"
-ROLE_B = "arn:aws:iam::222222222222:role/team/B"
-ROLE_C = "arn:aws:iam::333333333333:role/C"
-MFA = "arn:aws:iam::123456789012:mfa/alice"
+TEAM_ROLE_B = "arn:aws:iam::222222222222:role/team/B"
 # bash's default COMP_WORDBREAKS, which the bash script hands to argcomplete.
 BASH_WORDBREAKS = " \t\n\"'@><=;|&(:"
 
@@ -47,14 +43,14 @@ region = eu-west-1
 [profile dev]
 role_arn = {ROLE_A}
 source_profile = default
-mfa_serial = {MFA}
+mfa_serial = {MFA_SERIAL}
 
 [profile  prod ]
-role_arn = {ROLE_B}
+role_arn = {TEAM_ROLE_B}
 source_profile = dev
 
 [profile chained]
-role_arn = {ROLE_B}
+role_arn = {TEAM_ROLE_B}
 source_profile = prod
 
 [sso-session my-sso]
@@ -240,22 +236,22 @@ def test_a_damaged_or_missing_file_completes_what_it_can(env: dict[str, str],
 
 def test_role_arns_from_the_config_files(env: dict[str, str]) -> None:
     assert completions("aws-login getcallerid --assume-roles ", env) == [
-        ROLE_A, ROLE_B, ROLE_C]
-    assert completions("aws-login getcallerid --assume-roles arn:aws:iam::2", env) == [ROLE_B]
+        ROLE_A, TEAM_ROLE_B, ROLE_C]
+    assert completions("aws-login getcallerid --assume-roles arn:aws:iam::2", env) == [TEAM_ROLE_B]
     assert completions("aws-login console --saml-role-arn arn:aws:iam::3", env) == [ROLE_C]
     assert completions("aws-login dumpcreds --web-identity-role-arn ", env) == [
-        ROLE_A, ROLE_B, ROLE_C]
+        ROLE_A, TEAM_ROLE_B, ROLE_C]
 
 
 def test_role_arn_list_completes_the_last_item_and_keeps_the_others(
         env: dict[str, str]) -> None:
     line = "aws-login runas --assume-roles "
     assert completions(f"{line}{ROLE_A},", env) == [
-        f"{ROLE_A},{ROLE_A}", f"{ROLE_A},{ROLE_B}", f"{ROLE_A},{ROLE_C}"]
-    assert completions(f"{line}{ROLE_A},arn:aws:iam::2", env) == [f"{ROLE_A},{ROLE_B}"]
+        f"{ROLE_A},{ROLE_A}", f"{ROLE_A},{TEAM_ROLE_B}", f"{ROLE_A},{ROLE_C}"]
+    assert completions(f"{line}{ROLE_A},arn:aws:iam::2", env) == [f"{ROLE_A},{TEAM_ROLE_B}"]
     # Quoted, with ", " between the ARNs, as the help shows it.
-    assert completions(f'{line}"{ROLE_A}, {ROLE_B}, arn:aws:iam::3', env) == [
-        f"{ROLE_A}, {ROLE_B}, {ROLE_C}"]
+    assert completions(f'{line}"{ROLE_A}, {TEAM_ROLE_B}, arn:aws:iam::3', env) == [
+        f"{ROLE_A}, {TEAM_ROLE_B}, {ROLE_C}"]
     assert completions(f"{line}'{ROLE_A} arn:aws:iam::1", env) == [f"{ROLE_A} {ROLE_A}"]
     # In bash, ':' breaks words: argcomplete hands back only what follows the last one.
     assert completions(f"{line}{ROLE_A},arn:aws:iam::2", env,
@@ -263,7 +259,7 @@ def test_role_arn_list_completes_the_last_item_and_keeps_the_others(
 
 
 def test_mfa_serials_from_the_config_files(env: dict[str, str]) -> None:
-    assert completions("aws-login dumpcreds --get-session-token --mfa-serial ", env) == [MFA]
+    assert completions("aws-login dumpcreds --get-session-token --mfa-serial ", env) == [MFA_SERIAL]
 
 
 # --------------------------------------------------------------------- SSO accounts and roles
@@ -469,7 +465,7 @@ def test_tab_in_an_interactive_bash(env: dict[str, str]) -> None:
         "aws-login dumpcreds",
         "aws-login dumpcreds --outform powershell",
         "aws-login getcallerid --profile chained",
-        f"aws-login getcallerid --assume-roles {ROLE_A},{ROLE_B}",
+        f"aws-login getcallerid --assume-roles {ROLE_A},{TEAM_ROLE_B}",
     ], output
 
 
@@ -545,4 +541,4 @@ complete -C'aws-login getcallerid --assume-roles {ROLE_A},arn:aws:iam::2'
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("powershell\tshell syntax of the exports")
-    assert lines[1:] == ["default", "dev", f"{ROLE_A},{ROLE_B}"]
+    assert lines[1:] == ["default", "dev", f"{ROLE_A},{TEAM_ROLE_B}"]

@@ -6,6 +6,7 @@ import configparser
 import random
 import re
 import shlex
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,40 +16,13 @@ from aws_login import configgen
 from aws_login.configgen import Access, ConfigSpec
 from aws_login.errors import OperationError, UsageError
 from tests.fakes.sso import make_accounts
+from tests.helpers import BEFORE, GOLDEN, GOLDEN_START_URL
 
 SMALL_ORG = [Access("111111111111", "my-acct-1", "AdministratorAccess"),
              Access("111111111111", "my-acct-1", "ReadOnlyAccess"),
              Access("222222222222", "my-acct-2", "ReadOnlyAccess")]
-START_URL = "https://d-987654321d.awsapps.com/start"
 SAFE = re.compile(r"[A-Za-z0-9_.@+=-]+")
 
-GOLDEN = """\
-# BEGIN aws-login dumpconfig [sso-session my-sso]: generated; a re-run replaces this block
-# This is your Identity Center portal entry; sign in with: aws sso login --sso-session my-sso
-[sso-session my-sso]
-sso_region = us-east-1
-sso_start_url = https://d-987654321d.awsapps.com/start
-
-# Profiles for your discovered access: 3 roles in 2 accounts; use one with --profile NAME
-[profile my-acct-1-AdministratorAccess]
-sso_session = my-sso
-sso_account_id = 111111111111
-sso_role_name = AdministratorAccess
-#region = us-east-1
-
-[profile my-acct-1-ReadOnlyAccess]
-sso_session = my-sso
-sso_account_id = 111111111111
-sso_role_name = ReadOnlyAccess
-#region = us-east-1
-
-[profile my-acct-2-ReadOnlyAccess]
-sso_session = my-sso
-sso_account_id = 222222222222
-sso_role_name = ReadOnlyAccess
-#region = us-east-1
-# END aws-login dumpconfig [sso-session my-sso]
-"""
 
 
 def names(accesses: list[Access], template: str = configgen.DEFAULT_TEMPLATE
@@ -62,7 +36,8 @@ def parse(text: str) -> dict[str, Any]:
     parser = configparser.RawConfigParser()
     parser.read_string(text)
     raw = {s: dict(parser.items(s)) for s in parser.sections()}
-    return build_profile_map(raw)  # type: ignore[no-any-return]
+    profile_map: dict[str, Any] = build_profile_map(raw)
+    return profile_map
 
 
 # --------------------------------------------------------------------- names
@@ -182,11 +157,11 @@ def render(spec: ConfigSpec, accesses: list[Access] = SMALL_ORG) -> str:
 
 
 def test_golden_text_for_a_small_org() -> None:
-    assert render(ConfigSpec("my-sso", "us-east-1", START_URL)) == GOLDEN
+    assert render(ConfigSpec("my-sso", "us-east-1", GOLDEN_START_URL)) == GOLDEN
 
 
 def test_region_option_writes_a_real_region_line() -> None:
-    text = render(ConfigSpec("my-sso", "us-east-1", START_URL, region="eu-west-1"))
+    text = render(ConfigSpec("my-sso", "us-east-1", GOLDEN_START_URL, region="eu-west-1"))
     assert text == GOLDEN.replace("#region = us-east-1", "region = eu-west-1")
 
 
@@ -198,11 +173,11 @@ def test_unknown_start_url_is_marked_to_fill_in() -> None:
 
 
 def test_credential_process_profiles() -> None:
-    text = render(ConfigSpec("my-sso", "us-east-1", START_URL, credential_process=True))
+    text = render(ConfigSpec("my-sso", "us-east-1", GOLDEN_START_URL, credential_process=True))
     profile = parse(text)["profiles"]["my-acct-1-ReadOnlyAccess"]
     assert profile == {
         "credential_process": "aws-login dumpcreds --credential-helper --use-cache "
-        f"--start-url {START_URL} --sso-region us-east-1 --sso-acct-id 111111111111 "
+        f"--start-url {GOLDEN_START_URL} --sso-region us-east-1 --sso-acct-id 111111111111 "
         "--sso-role-name ReadOnlyAccess",
         # configparser keeps "#region = ..." out: it is a comment
     }
@@ -221,9 +196,9 @@ def test_credential_process_quotes_what_a_shell_split_would_break() -> None:
 def test_botocore_reads_every_generated_profile_of_300_awkward_accounts() -> None:
     accesses = [Access(a.account_id, a.name, r) for a in make_accounts(300) for r in a.roles]
     profiles = configgen.assign_names(accesses, configgen.DEFAULT_TEMPLATE, "my-sso")
-    parsed = parse(render(ConfigSpec("my-sso", "us-east-1", START_URL), accesses))
+    parsed = parse(render(ConfigSpec("my-sso", "us-east-1", GOLDEN_START_URL), accesses))
     assert parsed["sso_sessions"] == {
-        "my-sso": {"sso_region": "us-east-1", "sso_start_url": START_URL}}
+        "my-sso": {"sso_region": "us-east-1", "sso_start_url": GOLDEN_START_URL}}
     assert parsed["profiles"] == {
         p.name: {"sso_session": "my-sso", "sso_account_id": p.access.account_id,
                  "sso_role_name": p.access.role_name} for p in profiles}
@@ -231,10 +206,8 @@ def test_botocore_reads_every_generated_profile_of_300_awkward_accounts() -> Non
 
 # --------------------------------------------------------------------- merging
 
-BLOCK_V1 = render(ConfigSpec("my-sso", "us-east-1", START_URL))
-BLOCK_V2 = render(ConfigSpec("my-sso", "us-east-1", START_URL), SMALL_ORG[:1])
-BEFORE = "# my own settings\n[default]\nregion = eu-west-1\n\n[profile   'hand made']\n" \
-         "output = json\n\n"
+BLOCK_V1 = render(ConfigSpec("my-sso", "us-east-1", GOLDEN_START_URL))
+BLOCK_V2 = render(ConfigSpec("my-sso", "us-east-1", GOLDEN_START_URL), SMALL_ORG[:1])
 AFTER = "\n[profile after]\nregion = ap-south-1 ; not a comment to configparser\n"
 
 
@@ -265,7 +238,7 @@ def test_merge_keeps_windows_line_endings() -> None:
 
 
 def test_blocks_of_other_sessions_are_left_alone() -> None:
-    other = render(ConfigSpec("my-sso2", "eu-west-1", START_URL))
+    other = render(ConfigSpec("my-sso2", "eu-west-1", GOLDEN_START_URL))
     original = other + BLOCK_V1
     assert merged(original, BLOCK_V2) == other + BLOCK_V2
 
@@ -275,8 +248,8 @@ def test_blocks_of_other_sessions_are_left_alone() -> None:
     lambda t: t.replace(configgen.begin_marker("my-sso"), "# the beginning"),
     lambda t: t + t,
 ])
-def test_damaged_markers_are_refused(damage: object) -> None:
-    text = damage(BEFORE + BLOCK_V1)  # type: ignore[operator]
+def test_damaged_markers_are_refused(damage: Callable[[str], str]) -> None:
+    text = damage(BEFORE + BLOCK_V1)
     with pytest.raises(OperationError, match="must appear once each"):
         configgen.locate(text, "my-sso", "config")
 

@@ -14,14 +14,20 @@ import requests
 
 from aws_login.commands import console
 from aws_login.context import Context
-from tests.conftest import USER_KEY_ID, USER_SECRET, Result, run_cli, run_process
-from tests.fakes_federation import FakeFederation
-from tests.servers import LoopbackServer, Recorder
+from tests.fakes.federation import FakeFederation
+from tests.fakes.moto_server import LoopbackServer, Recorder
+from tests.helpers import (
+    FEDERATED_ARN,
+    ROLE_A,
+    ROLE_B,
+    USER_KEY_ID,
+    USER_SECRET,
+    Result,
+    run_cli,
+    run_process,
+)
 
 CHROMIUM = "/usr/bin/chromium"
-FEDERATED_ARN = "arn:aws:sts::123456789012:federated-user/moto"
-ROLE_A = "arn:aws:iam::111111111111:role/A"
-ROLE_B = "arn:aws:iam::222222222222:role/B"
 
 
 # --- fixtures ------------------------------------------------------------------------------

@@ -19,11 +19,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import MOTO_USER_ARN, USER_KEY_ID, USER_SECRET, run_cli
-from tests.servers import LoopbackServer
-
-ROLE_A = "arn:aws:iam::111111111111:role/A"
-ROLE_A_ARN = "arn:aws:sts::111111111111:assumed-role/A/moto"
+from tests.fakes.moto_server import LoopbackServer
+from tests.helpers import MOTO_USER_ARN, ROLE_A, ROLE_A_ARN, USER_KEY_ID, USER_SECRET, run_cli
 
 BOTOCORE_CLIENT = """\
 import json, sys

@@ -24,9 +24,8 @@ from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError
 from aws_login.retry import RetryPolicy
 from aws_login.sso.discovery import THROTTLE_ATTEMPTS, AdaptiveLimit, CallStats, Pacer
-from tests.conftest import Result, run_cli
 from tests.fakes.sso import Account, FakeSso, make_accounts
-from tests.test_configgen import BEFORE, GOLDEN, START_URL
+from tests.helpers import BEFORE, GOLDEN, GOLDEN_START_URL, Result, run_cli
 
 SMALL_ORG_ROLES = {("111111111111", "AdministratorAccess"), ("111111111111", "ReadOnlyAccess"),
                    ("222222222222", "ReadOnlyAccess")}
@@ -58,7 +57,7 @@ def fake(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSso]:
 
 
 def dumpconfig(fake: FakeSso, *args: str, token: str | None = None) -> Result:
-    token = token or fake.issue_token(START_URL).access_token
+    token = token or fake.issue_token(GOLDEN_START_URL).access_token
     return run_cli(["dumpconfig", "--sso-access-token", token, "--sso-region", "us-east-1",
                     *args])
 
@@ -81,7 +80,7 @@ def one_error_line(result: Result, code: int) -> str:
 
 
 def test_golden_text_and_exactly_the_needed_calls(fake: FakeSso) -> None:
-    result = dumpconfig(fake, "--start-url", START_URL, "--sso-session-name", "my-sso")
+    result = dumpconfig(fake, "--start-url", GOLDEN_START_URL, "--sso-session-name", "my-sso")
     assert result.code == 0, result.err
     assert result.out == GOLDEN
     assert result.err == ""  # no terminal: no progress
@@ -124,7 +123,7 @@ def test_awkward_and_duplicate_account_names(fake: FakeSso) -> None:
 def test_start_url_and_session_name_come_from_a_token_file(fake: FakeSso, tmp_path: Path
                                                            ) -> None:
     token_file = tmp_path / "token.json"
-    token_file.write_text(json.dumps(fake.issue_token(START_URL).cache_json("us-east-1")))
+    token_file.write_text(json.dumps(fake.issue_token(GOLDEN_START_URL).cache_json("us-east-1")))
     result = run_cli(["dumpconfig", "--accesstoken-cache", f"file://{token_file}"])
     assert result.code == 0, result.err
     assert result.out == GOLDEN.replace("my-sso", "d-987654321d")
@@ -146,7 +145,7 @@ def test_progress_only_on_a_terminal(fake: FakeSso) -> None:
 
     err = Terminal()
     ctx = Context(environ=os.environ, stdout=io.StringIO(), stderr=err, stdin=io.StringIO())
-    token = fake.issue_token(START_URL).access_token
+    token = fake.issue_token(GOLDEN_START_URL).access_token
     assert main(["dumpconfig", "--sso-access-token", token, "--sso-region", "us-east-1"],
                 ctx) == 0
     assert "\raws-login: listing roles: 2/2 accounts" in err.getvalue()
@@ -169,9 +168,9 @@ def botocore_credentials(profiles: list[str], env: dict[str, str]) -> str:
 
 def test_botocore_gets_role_credentials_through_a_generated_sso_profile(
         fake: FakeSso, home: Path) -> None:
-    grant = fake.issue_token(START_URL)
+    grant = fake.issue_token(GOLDEN_START_URL)
     config = home / ".aws" / "config"
-    result = dumpconfig(fake, "--start-url", START_URL, "--sso-session-name", "my-sso",
+    result = dumpconfig(fake, "--start-url", GOLDEN_START_URL, "--sso-session-name", "my-sso",
                         "--output", str(config), token=grant.access_token)
     assert result.code == 0, result.err
     assert config.read_text() == GOLDEN
@@ -192,12 +191,12 @@ def test_botocore_gets_role_credentials_through_a_generated_sso_profile(
 
 def test_botocore_runs_the_generated_credential_process(fake: FakeSso, home: Path,
                                                         tmp_path: Path) -> None:
-    grant = fake.issue_token(START_URL)
+    grant = fake.issue_token(GOLDEN_START_URL)
     token_file = tmp_path / "token.json"
     token_file.write_text(json.dumps(grant.cache_json("us-east-1")))
     assert run_cli(["importcache", "--accesstoken-cache", f"file://{token_file}"]).code == 0
     config = home / ".aws" / "config"
-    result = dumpconfig(fake, "--start-url", START_URL, "--credential-process", "--output",
+    result = dumpconfig(fake, "--start-url", GOLDEN_START_URL, "--credential-process", "--output",
                         str(config), token=grant.access_token)
     assert result.code == 0, result.err
     fake.reset_counters()
@@ -216,7 +215,8 @@ def test_output_merges_replaces_prunes_and_keeps_a_backup(fake: FakeSso, home: P
     config = home / ".aws" / "config"
     config.write_bytes(BEFORE.encode() + "# café ✓, CR\r and tab\t kept as is\n".encode())
     config.chmod(0o640)
-    args = ("--start-url", START_URL, "--sso-session-name", "my-sso", "--output", str(config))
+    args = ("--start-url", GOLDEN_START_URL, "--sso-session-name", "my-sso", "--output",
+            str(config))
     first = dumpconfig(fake, *args)
     assert first.code == 0, first.err
     user_part = config.read_bytes()[:-len(GOLDEN) - 1]
@@ -344,7 +344,7 @@ def test_server_errors_are_retried_other_errors_end_the_run(fake: FakeSso) -> No
 
 
 def test_refused_token_says_sign_in_again_and_prints_nothing(fake: FakeSso) -> None:
-    token = fake.issue_token(START_URL).access_token
+    token = fake.issue_token(GOLDEN_START_URL).access_token
     fake.revoke(token)
     result = dumpconfig(fake, token=token)
     assert one_error_line(result, 1) == (

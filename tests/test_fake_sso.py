@@ -23,6 +23,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from tests.fakes.moto_server import LoopbackServer
 from tests.fakes.sso import (
     ACCOUNT_SCOPE,
     AUTH_CODE_GRANT,
@@ -36,16 +37,16 @@ from tests.fakes.sso import (
     _s256,
     make_accounts,
 )
-from tests.servers import LoopbackServer
+from tests.helpers import GOLDEN_START_URL
 
-START_URL = "https://d-987654321d.awsapps.com/start"
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 MODELS = Path(botocore.__file__).parent / "data"
 
 
 def load_model(service: str) -> dict[str, Any]:
     (path,) = sorted((MODELS / service).glob("*/service-2.json.gz"))[-1:]
-    return json.loads(gzip.decompress(path.read_bytes()))  # type: ignore[no-any-return]
+    model: dict[str, Any] = json.loads(gzip.decompress(path.read_bytes()))
+    return model
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +109,9 @@ def test_routes_and_error_statuses_match_the_botocore_models() -> None:
 
 
 def register(oidc: Any, **extra: Any) -> dict[str, Any]:
-    return oidc.register_client(clientName="test", clientType="public", **extra)  # type: ignore[no-any-return]
+    registration: dict[str, Any] = oidc.register_client(clientName="test", clientType="public",
+                                                        **extra)
+    return registration
 
 
 def test_device_flow_pending_then_approved(session: botocore.session.Session,
@@ -121,7 +124,8 @@ def test_device_flow_pending_then_approved(session: botocore.session.Session,
     assert fake.clients[reg["clientId"]].scopes == (ACCOUNT_SCOPE,)
 
     auth = oidc.start_device_authorization(clientId=reg["clientId"],
-                                           clientSecret=reg["clientSecret"], startUrl=START_URL)
+                                           clientSecret=reg["clientSecret"],
+                                           startUrl=GOLDEN_START_URL)
     assert auth["interval"] == 1 and auth["expiresIn"] == 600
     assert auth["verificationUriComplete"].endswith(f"user_code={auth['userCode']}")
     poll = {"clientId": reg["clientId"], "clientSecret": reg["clientSecret"],
@@ -137,7 +141,7 @@ def test_device_flow_pending_then_approved(session: botocore.session.Session,
     token = oidc.create_token(**poll)
     assert token["tokenType"] == "Bearer" and token["expiresIn"] == 3600
     assert token["accessToken"] in fake.access_tokens and token["refreshToken"]
-    assert fake.access_tokens[token["accessToken"]].start_url == START_URL
+    assert fake.access_tokens[token["accessToken"]].start_url == GOLDEN_START_URL
 
     with pytest.raises(ClientError) as excinfo:  # a device code is good for one token
         oidc.create_token(**poll)
@@ -151,7 +155,8 @@ def test_device_flow_script_and_interval_checks(session: botocore.session.Sessio
     oidc = oidc_client(session, fake)
     reg = register(oidc, scopes=[ACCOUNT_SCOPE])
     auth = oidc.start_device_authorization(clientId=reg["clientId"],
-                                           clientSecret=reg["clientSecret"], startUrl=START_URL)
+                                           clientSecret=reg["clientSecret"],
+                                           startUrl=GOLDEN_START_URL)
     fake.script(["slow_down", "pending", "approve"])
     poll = {"clientId": reg["clientId"], "clientSecret": reg["clientSecret"],
             "grantType": DEVICE_GRANT, "deviceCode": auth["deviceCode"]}
@@ -171,7 +176,8 @@ def test_device_flow_script_and_interval_checks(session: botocore.session.Sessio
 
     # A client that waits `interval` is not flagged.
     auth = oidc.start_device_authorization(clientId=reg["clientId"],
-                                           clientSecret=reg["clientSecret"], startUrl=START_URL)
+                                           clientSecret=reg["clientSecret"],
+                                           startUrl=GOLDEN_START_URL)
     poll["deviceCode"] = auth["deviceCode"]
     with pytest.raises(ClientError):
         oidc.create_token(**poll)
@@ -189,7 +195,8 @@ def test_device_flow_denied_and_expired(session: botocore.session.Session, fake:
     oidc = oidc_client(session, fake)
     reg = register(oidc)
     auth = oidc.start_device_authorization(clientId=reg["clientId"],
-                                           clientSecret=reg["clientSecret"], startUrl=START_URL)
+                                           clientSecret=reg["clientSecret"],
+                                           startUrl=GOLDEN_START_URL)
     if action == "advance":
         fake.advance(601)
     else:
@@ -206,7 +213,7 @@ def test_device_verification_page_and_auto_approve(session: botocore.session.Ses
         reg = register(oidc)
         auth = oidc.start_device_authorization(clientId=reg["clientId"],
                                                clientSecret=reg["clientSecret"],
-                                               startUrl=START_URL)
+                                               startUrl=GOLDEN_START_URL)
         token = oidc.create_token(clientId=reg["clientId"], clientSecret=reg["clientSecret"],
                                   grantType=DEVICE_GRANT, deviceCode=auth["deviceCode"])
         # No sso:account:access scope registered: no refresh token (as the real service).
@@ -214,7 +221,7 @@ def test_device_verification_page_and_auto_approve(session: botocore.session.Ses
         fake.auto_approve = False
         auth = oidc.start_device_authorization(clientId=reg["clientId"],
                                                clientSecret=reg["clientSecret"],
-                                               startUrl=START_URL)
+                                               startUrl=GOLDEN_START_URL)
         page = requests.get(auth["verificationUriComplete"], timeout=5)
         assert page.status_code == 200 and fake.device().state == "approved"
 
@@ -225,12 +232,13 @@ def test_bad_client_secret_and_expired_registration(session: botocore.session.Se
     reg = register(oidc)
     with pytest.raises(ClientError) as excinfo:
         oidc.start_device_authorization(clientId=reg["clientId"], clientSecret="nope",
-                                        startUrl=START_URL)
+                                        startUrl=GOLDEN_START_URL)
     assert error_of(excinfo) == ("InvalidClientException", 401)
     fake.expire_client(reg["clientId"])
     with pytest.raises(ClientError) as excinfo:
         oidc.start_device_authorization(clientId=reg["clientId"],
-                                        clientSecret=reg["clientSecret"], startUrl=START_URL)
+                                        clientSecret=reg["clientSecret"],
+                                           startUrl=GOLDEN_START_URL)
     assert error_of(excinfo) == ("InvalidClientException", 401)
     with pytest.raises(ClientError) as excinfo:
         oidc.create_token(clientId=reg["clientId"], clientSecret=reg["clientSecret"],
@@ -241,7 +249,7 @@ def test_bad_client_secret_and_expired_registration(session: botocore.session.Se
 def test_refresh_rotates_and_the_old_refresh_token_is_dead(session: botocore.session.Session,
                                                            fake: FakeSso) -> None:
     oidc = oidc_client(session, fake)
-    grant = fake.issue_token(START_URL)
+    grant = fake.issue_token(GOLDEN_START_URL)
     assert grant.refresh_token
     refresh = {"clientId": grant.client_id, "clientSecret": grant.client_secret,
                "grantType": "refresh_token"}
@@ -269,18 +277,18 @@ def test_issue_token_cache_json_is_readable_by_botocore(tmp_path: Path,
                                                         fake: FakeSso) -> None:
     from botocore.utils import SSOTokenLoader
 
-    grant = fake.issue_token(START_URL)
+    grant = fake.issue_token(GOLDEN_START_URL)
     data = grant.cache_json()
     assert data["expiresAt"].endswith("Z") and data["registrationExpiresAt"].endswith("Z")
     cache: dict[str, Any] = {}
-    SSOTokenLoader(cache=cache).save_token(START_URL, data)
-    assert SSOTokenLoader(cache=cache)(START_URL)["accessToken"] == grant.access_token
+    SSOTokenLoader(cache=cache).save_token(GOLDEN_START_URL, data)
+    assert SSOTokenLoader(cache=cache)(GOLDEN_START_URL)["accessToken"] == grant.access_token
 
 
 def pkce_register(oidc: Any) -> dict[str, Any]:
     return register(oidc, scopes=[ACCOUNT_SCOPE],
                     grantTypes=[AUTH_CODE_GRANT, "refresh_token"],
-                    redirectUris=["http://127.0.0.1/oauth/callback"], issuerUrl=START_URL)
+                    redirectUris=["http://127.0.0.1/oauth/callback"], issuerUrl=GOLDEN_START_URL)
 
 
 def authorize(fake: FakeSso, reg: dict[str, Any], verifier: str, redirect: str,
@@ -310,7 +318,7 @@ def test_pkce_authorize_then_token(session: botocore.session.Session, fake: Fake
 
     token = oidc.create_token(codeVerifier=verifier, **exchange)
     assert token["refreshToken"]
-    assert fake.access_tokens[token["accessToken"]].start_url == START_URL
+    assert fake.access_tokens[token["accessToken"]].start_url == GOLDEN_START_URL
     with pytest.raises(ClientError) as excinfo:  # codes are single use
         oidc.create_token(codeVerifier=verifier, **exchange)
     assert error_of(excinfo) == ("InvalidGrantException", 400)
@@ -358,7 +366,7 @@ def test_pkce_authorize_refusals(session: botocore.session.Session, fake: FakeSs
 def test_get_role_credentials_expiration_is_epoch_milliseconds(
         session: botocore.session.Session, fake: FakeSso) -> None:
     portal = portal_client(session, fake)
-    token = fake.issue_token(START_URL).access_token
+    token = fake.issue_token(GOLDEN_START_URL).access_token
     account = fake.accounts[0]
     creds = portal.get_role_credentials(roleName=account.roles[0], accountId=account.account_id,
                                         accessToken=token)["roleCredentials"]
@@ -377,7 +385,7 @@ def test_role_credentials_from_sts_are_the_sso_role(session: botocore.session.Se
                                                     sts_server: LoopbackServer) -> None:
     with FakeSso(sts_url=sts_server.url, user_name="alice@example.com") as fake:
         portal = portal_client(session, fake)
-        token = fake.issue_token(START_URL).access_token
+        token = fake.issue_token(GOLDEN_START_URL).access_token
         creds = portal.get_role_credentials(roleName="AdministratorAccess",
                                             accountId="111111111111",
                                             accessToken=token)["roleCredentials"]
@@ -399,7 +407,7 @@ def test_paginators_cross_tokens_with_plus_slash_equals(session: botocore.sessio
     accounts = make_accounts(45)
     with FakeSso(accounts, page_size=10) as fake:
         portal = portal_client(session, fake)
-        token = fake.issue_token(START_URL).access_token
+        token = fake.issue_token(GOLDEN_START_URL).access_token
         pages = list(portal.get_paginator("list_accounts").paginate(
             accessToken=token, PaginationConfig={"PageSize": 7}))
         assert len(pages) == 7
@@ -426,7 +434,7 @@ def test_paginators_cross_tokens_with_plus_slash_equals(session: botocore.sessio
 def test_portal_errors(session: botocore.session.Session, fake: FakeSso) -> None:
     portal = portal_client(session, fake)
     account = fake.accounts[0]
-    grant = fake.issue_token(START_URL)
+    grant = fake.issue_token(GOLDEN_START_URL)
     missing = next(r for r in ("Billing", "SecurityAudit", "ViewOnlyAccess", "PowerUserAccess",
                                "ReadOnlyAccess") if r not in account.roles)
 
@@ -444,20 +452,20 @@ def test_portal_errors(session: botocore.session.Session, fake: FakeSso) -> None
     assert code_of(portal.list_accounts, accessToken=grant.access_token) == (
         "UnauthorizedException", 401)
 
-    other = fake.issue_token(START_URL)
+    other = fake.issue_token(GOLDEN_START_URL)
     portal.list_accounts(accessToken=other.access_token)
     portal.logout(accessToken=other.access_token)
     assert code_of(portal.list_accounts, accessToken=other.access_token) == (
         "UnauthorizedException", 401)
     assert other.refresh_token not in fake.live_refresh_tokens()
 
-    third = fake.issue_token(START_URL)
+    third = fake.issue_token(GOLDEN_START_URL)
     fake.revoke(third.access_token)
     assert code_of(portal.list_accounts, accessToken=third.access_token) == (
         "UnauthorizedException", 401)
 
     fake.inject("ListAccountRoles", "TooManyRequestsException", times=2)
-    valid = fake.issue_token(START_URL).access_token
+    valid = fake.issue_token(GOLDEN_START_URL).access_token
     for _ in range(2):
         assert code_of(portal.list_account_roles, accountId=account.account_id,
                        accessToken=valid) == ("TooManyRequestsException", 429)
@@ -467,7 +475,7 @@ def test_portal_errors(session: botocore.session.Session, fake: FakeSso) -> None
 def test_throttling_answers_429_above_the_rate(session: botocore.session.Session) -> None:
     with FakeSso(make_accounts(3), throttle_rps=5) as fake:
         portal = portal_client(session, fake)
-        token = fake.issue_token(START_URL).access_token
+        token = fake.issue_token(GOLDEN_START_URL).access_token
         codes = []
         for _ in range(12):
             try:
@@ -482,7 +490,7 @@ def test_throttling_answers_429_above_the_rate(session: botocore.session.Session
 
 def test_latency_is_per_request_and_requests_overlap(session: botocore.session.Session) -> None:
     with FakeSso(latency_ms=100) as fake:
-        token = fake.issue_token(START_URL).access_token
+        token = fake.issue_token(GOLDEN_START_URL).access_token
         portal = portal_client(session, fake)
         started = time.monotonic()
         portal.list_accounts(accessToken=token)
@@ -541,7 +549,7 @@ def test_command_line_entry(session: botocore.session.Session) -> None:
         reg = register(oidc, scopes=[ACCOUNT_SCOPE])
         auth = oidc.start_device_authorization(clientId=reg["clientId"],
                                                clientSecret=reg["clientSecret"],
-                                               startUrl=START_URL)
+                                               startUrl=GOLDEN_START_URL)
         token = oidc.create_token(clientId=reg["clientId"], clientSecret=reg["clientSecret"],
                                   grantType=DEVICE_GRANT, deviceCode=auth["deviceCode"])
         portal = session.create_client("sso", endpoint_url=url, region_name="us-east-1",

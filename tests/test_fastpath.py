@@ -18,7 +18,7 @@ import pytest
 import aws_login
 from aws_login import __version__, fastpath
 from aws_login.paths import cache_dir
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 CALL = ["dumpcreds", "--credential-helper", "--use-cache", "--assume-roles",
         "arn:aws:iam::111111111111:role/Fast"]

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.sso import Account, FakeSso
-from tests.faults import (
+from tests.fakes.faults import (
     CHAOS,
     FaultProxy,
     Flavor,
@@ -34,7 +33,8 @@ from tests.faults import (
     utc_text,
     write_sso_token,
 )
-from tests.servers import LoopbackServer
+from tests.fakes.moto_server import LoopbackServer
+from tests.fakes.sso import Account, FakeSso
 
 PROCESSES = 64
 REQUESTS = 8  # distinct account/role pairs: 8 processes ask for each

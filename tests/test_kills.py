@@ -28,10 +28,8 @@ from pathlib import Path
 import pytest
 
 from aws_login.files import STALE_TEMP_SECONDS, write_private
-from tests.fakes.sso import FakeSso
-from tests.faults import (
+from tests.fakes.faults import (
     CHAOS,
-    START_URL,
     FaultProxy,
     Flavor,
     cache_problems,
@@ -42,10 +40,10 @@ from tests.faults import (
     tracebacks_in,
     write_sso_token,
 )
-from tests.servers import LoopbackServer
+from tests.fakes.moto_server import LoopbackServer
+from tests.fakes.sso import FakeSso
+from tests.helpers import BROWSER_STANDIN, SSO_ROLE, START_URL
 
-ROLE = ["--sso-acct-id", "111111111111", "--sso-role-name", "AdministratorAccess"]
-STANDIN = Path(__file__).with_name("browser_standin.py")
 LATENCY_MS = 150
 KILLS = {"refresh": 170, "sign-in": 70} if CHAOS else {"refresh": 10, "sign-in": 6}
 PARALLEL = 4  # trials at once: most of a trial is waiting for the slow fake
@@ -63,14 +61,14 @@ class Killing:
         env = dict(self.base_env, AWS_LOGIN_CACHE_DIR=str(cache),
                    AWS_ENDPOINT_URL_SSO=proxy.url, AWS_ENDPOINT_URL_SSO_OIDC=proxy.url)
         if browser:
-            env["BROWSER"] = f"{sys.executable} {STANDIN} %s"
+            env["BROWSER"] = f"{sys.executable} {BROWSER_STANDIN} %s"
         return env
 
     def argv(self, scenario: str) -> list[str]:
         if scenario == "sign-in":
             return ["dumpcreds", "--credential-helper", "--use-cache", "--start-url", START_URL,
-                    "--sso-region", "us-east-1", *ROLE]
-        return ["dumpcreds", "--credential-helper", "--use-cache", *ROLE]
+                    "--sso-region", "us-east-1", *SSO_ROLE]
+        return ["dumpcreds", "--credential-helper", "--use-cache", *SSO_ROLE]
 
     def prepare(self, scenario: str, cache: Path) -> None:
         """Fresh state for one trial: a sign-in with 5 minutes left (refresh), or none."""

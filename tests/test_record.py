@@ -39,9 +39,10 @@ def test_frozen_equal_hashable() -> None:
     with pytest.raises(AttributeError, match="frozen"):
         point.x = 5  # type: ignore[misc]
     with pytest.raises(AttributeError, match="frozen"):
-        del point.x  # type: ignore[misc]
+        del point.x
     assert point == Point(1, 2) and point != Point(1, 3)
-    assert point != (1, 2)
+    not_a_point: object = (1, 2)
+    assert point != not_a_point
     assert len({point, Point(1, 2), Point(2, 2)}) == 2
 
 
@@ -67,7 +68,7 @@ def test_a_field_without_default_after_one_with_is_refused() -> None:
         @record
         class Bad:
             a: int = 1
-            b: int
+            b: int  # type: ignore[misc]  # the mistake this test makes on purpose
 
 
 def test_records_say_which_fields_are_in_keys_and_which_are_secret() -> None:

@@ -22,10 +22,10 @@ from aws_login.render import (
     powershell_quote,
     shell_exports,
 )
-from tests.conftest import USER_KEY_ID, USER_SECRET, run_cli
+from tests.helpers import USER_KEY_ID, USER_SECRET, run_cli
 
 EXPIRY = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
-ROLE = Credentials("ASIAROLEEXAMPLE", "role/secret+key", "FwoGZXIvYXdzEJr==", EXPIRY)
+ROLE_CREDENTIALS = Credentials("ASIAROLEEXAMPLE", "role/secret+key", "FwoGZXIvYXdzEJr==", EXPIRY)
 LONG_TERM = Credentials(USER_KEY_ID, USER_SECRET)
 # temporary credentials without a known expiration (e.g. AWS_SESSION_TOKEN from the env)
 NO_EXPIRY = Credentials("ASIANOEXPIRY", "secret", "token", None)
@@ -112,7 +112,7 @@ set "AWS_SECURITY_TOKEN="
 set "AWS_CREDENTIAL_EXPIRATION="
 """,
 }
-CREDS = {"role": ROLE, "long": LONG_TERM, "noexpiry": NO_EXPIRY}
+CREDS = {"role": ROLE_CREDENTIALS, "long": LONG_TERM, "noexpiry": NO_EXPIRY}
 
 
 @pytest.mark.parametrize(("outform", "creds", "region"), list(EXPORTS))
@@ -131,7 +131,7 @@ def test_every_outform_has_a_table_entry() -> None:
 
 
 def test_credential_variables_order_and_clears() -> None:
-    assert list(credential_variables(ROLE, "us-gov-west-1").items()) == [
+    assert list(credential_variables(ROLE_CREDENTIALS, "us-gov-west-1").items()) == [
         ("AWS_ACCESS_KEY_ID", "ASIAROLEEXAMPLE"),
         ("AWS_SECRET_ACCESS_KEY", "role/secret+key"),
         ("AWS_SESSION_TOKEN", "FwoGZXIvYXdzEJr=="),
@@ -160,7 +160,7 @@ def test_format_expiration(value: datetime, expected: str) -> None:
 
 
 def test_credential_process_json_with_token_and_expiration() -> None:
-    text = credential_process_json(ROLE)
+    text = credential_process_json(ROLE_CREDENTIALS)
     assert text == """\
 {
     "Version": 1,

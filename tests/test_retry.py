@@ -27,7 +27,7 @@ from aws_login.retry import (
     transient_answer,
 )
 from aws_login.sso.discovery import THROTTLE_ATTEMPTS, TRANSIENT_ATTEMPTS, paced
-from tests.faults import Fault, World, user_keys
+from tests.fakes.faults import Fault, World, user_keys
 
 
 class FakeTime:

@@ -18,10 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import USER_KEY_ID, USER_SECRET, run_cli
+from tests.helpers import ROLE_A, ROLE_A_ARN, USER_KEY_ID, USER_SECRET, run_cli
 
-ROLE_A = "arn:aws:iam::111111111111:role/A"
-ROLE_A_ARN = "arn:aws:sts::111111111111:assumed-role/A/moto"
 # dash does not exec the last command of `sh -c`, so signals meet the shell first.
 SH_IS_DASH = os.path.basename(os.path.realpath("/bin/sh")) == "dash"
 
@@ -201,6 +199,33 @@ def test_command_string_goes_through_the_shell(user_keys: None, tmp_path: Path) 
 
 # --- signals and the process table (aws-login as a real process) ---
 
+@contextlib.contextmanager
+def sigint_at_its_default() -> Iterator[None]:
+    """Start processes with SIGINT at its default action, as a terminal's programs do.
+
+    A job that a non-interactive shell starts in the background (`build-tools/test &` in a
+    script, many CI runners) ignores SIGINT, and every child inherits that: aws-login, and
+    the /bin/sh of --command, would then never see the Ctrl-C these tests send. A handler
+    in this process makes exec reset the signal to its default in the child."""
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def caught_signals(pid: int) -> set[signal.Signals]:
+    """The signals process `pid` has a handler for (SigCgt in /proc/PID/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            mask = int(line.split()[1], 16)
+            return {sig for sig in signal.Signals if mask & (1 << (sig - 1))}
+    raise AssertionError(f"no SigCgt in /proc/{pid}/status")
+
+
 @pytest.fixture
 def spawned() -> Iterator[list[subprocess.Popen[str]]]:
     """Processes (each leading its own process group) killed at the end if still running."""
@@ -216,19 +241,22 @@ def start_runas(tmp_path: Path, procs: list[subprocess.Popen[str]], mode: str,
                 extra: tuple[str, ...] = (), via_shell: bool = False,
                 ) -> tuple[subprocess.Popen[str], dict[str, object]]:
     """Start aws-login runas (new session: its own process group) with the CHILD program,
-    and wait until the child is ready."""
+    and wait until the child is ready (its handlers are set) and aws-login forwards signals
+    to it (its handlers are set too: it does so only after starting the child)."""
     child = tmp_path / "child.py"
     child.write_text(CHILD)
     ready = tmp_path / "ready"
     program = [sys.executable, str(child), str(ready), mode]
     what = ["--command", shlex.join(program)] if via_shell else ["--", *program]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aws_login", "runas", *extra, *what],
-        env=dict(os.environ), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, start_new_session=True)
+    with sigint_at_its_default():
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "aws_login", "runas", *extra, *what],
+            env=dict(os.environ), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, start_new_session=True)
     procs.append(proc)
+    forwarded = {signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGINT}
     deadline = time.monotonic() + 30
-    while not ready.exists():
+    while not (ready.exists() and forwarded <= caught_signals(proc.pid)):
         if proc.poll() is not None or time.monotonic() > deadline:
             raise AssertionError(f"child never got ready: {proc.communicate(timeout=5)}")
         time.sleep(0.01)
@@ -245,7 +273,8 @@ def start_runas(tmp_path: Path, procs: list[subprocess.Popen[str]], mode: str,
     (signal.SIGHUP, "trap:7", 7),
     (signal.SIGQUIT, "trap:8", 8),
 ])
-def test_signal_to_aws_login_reaches_the_child(user_keys: None, tmp_path: Path, spawned,
+def test_signal_to_aws_login_reaches_the_child(user_keys: None, tmp_path: Path,
+                                               spawned: list[subprocess.Popen[str]],
                                                sig: signal.Signals, mode: str,
                                                code: int) -> None:
     proc, _ = start_runas(tmp_path, spawned, mode)
@@ -266,7 +295,8 @@ def test_signal_to_aws_login_reaches_the_child(user_keys: None, tmp_path: Path, 
         "handling the signal; bash and zsh exec the program, so it works there"))),
 ])
 def test_ctrl_c_to_the_process_group_is_the_childs_to_handle(user_keys: None, tmp_path: Path,
-                                                             spawned, mode: str, code: int,
+                                                             spawned: list[subprocess.Popen[str]],
+                                                             mode: str, code: int,
                                                              via_shell: bool) -> None:
     proc, _ = start_runas(tmp_path, spawned, mode, via_shell=via_shell)
     os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
@@ -280,7 +310,7 @@ def test_ctrl_c_to_the_process_group_is_the_childs_to_handle(user_keys: None, tm
 
 
 def test_sigterm_with_command_reaches_the_program(user_keys: None, tmp_path: Path,
-                                                  spawned) -> None:
+                                                  spawned: list[subprocess.Popen[str]]) -> None:
     # Without a terminal the child runs in its own process group and the signal goes to the
     # whole group, so the program behind /bin/sh gets it too (dash does not exec it).
     proc, info = start_runas(tmp_path, spawned, "trap:42", via_shell=True)
@@ -303,7 +333,7 @@ def test_sigterm_with_command_reaches_the_program(user_keys: None, tmp_path: Pat
 
 
 def test_no_secret_on_any_command_line(user_keys: None, sts, tmp_path: Path,
-                                       spawned) -> None:
+                                       spawned: list[subprocess.Popen[str]]) -> None:
     proc, info = start_runas(tmp_path, spawned, "trap:0", ("--assume-roles", ROLE_A))
     env = info["env"]
     assert isinstance(env, dict)

@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from aws_login.sources import saml
-from tests.conftest import error_line, run_cli
-from tests.saml_assertions import (
+from tests.fakes.moto_server import Recorder
+from tests.fakes.saml import (
     ADMIN,
     DEPLOY,
     PROVIDER,
@@ -26,13 +26,11 @@ from tests.saml_assertions import (
     saml_assertion,
     saml_response,
 )
-from tests.servers import Recorder
+from tests.helpers import ROLE_A, ROLE_B, error_line, identity_arn, run_cli
 
 if TYPE_CHECKING:
-    from tests.fakes_federation import FakeFederation
+    from tests.fakes.federation import FakeFederation
 
-ROLE_A = "arn:aws:iam::111111111111:role/A"
-ROLE_B = "arn:aws:iam::222222222222:role/B"
 SESSION = f"arn:aws:sts::123456789012:assumed-role/Admin/{USER}"
 LISTED = f"{ADMIN}, {READ_ONLY}, {DEPLOY}"
 
@@ -48,10 +46,6 @@ def write(tmp_path: Path, text: str | bytes, name: str = "saml-response.txt") ->
     return str(path)
 
 
-def identity(out: str) -> str:
-    return str(json.loads(out)["Arn"])
-
-
 # --- one role, several roles ---------------------------------------------------------------
 
 @pytest.mark.parametrize("provider_first", [False, True])
@@ -62,7 +56,7 @@ def test_one_role_needs_no_choice_in_either_pair_order(cache_env: Path, calls: R
     result = run_cli(["getcallerid", "--saml-assertion", write(tmp_path, assertion)])
     assert result.code == 0, result.err
     assert result.err == ""
-    assert identity(result.out) == SESSION
+    assert identity_arn(result.out) == SESSION
     assert calls.actions() == ["AssumeRoleWithSAML", "GetCallerIdentity"]
     call = calls.only("AssumeRoleWithSAML")
     assert call.params == {"Action": "AssumeRoleWithSAML", "Version": "2011-06-15",
@@ -78,7 +72,7 @@ def test_several_roles_choice_by_option(cache_env: Path, calls: Recorder, tmp_pa
     result = run_cli(["getcallerid", "--saml-assertion", write(tmp_path, assertion),
                       "--saml-role-arn", READ_ONLY])
     assert result.code == 0, result.err
-    assert identity(result.out) == f"arn:aws:sts::123456789012:assumed-role/ReadOnly/{USER}"
+    assert identity_arn(result.out) == f"arn:aws:sts::123456789012:assumed-role/ReadOnly/{USER}"
     call = calls.only("AssumeRoleWithSAML")
     assert (call.params["RoleArn"], call.params["PrincipalArn"]) == (READ_ONLY, PROVIDER)
 
@@ -110,7 +104,7 @@ def test_several_roles_on_a_terminal_are_asked_for(cache_env: Path, calls: Recor
         f"  3) {DEPLOY}  (provider JumpCloud)\n"
         "Role to assume [1-3]: aws-login: '7' is not one of 1-3\n"
         "Role to assume [1-3]: ")
-    assert identity(result.out) == f"arn:aws:sts::123456789012:assumed-role/Deploy/{USER}"
+    assert identity_arn(result.out) == f"arn:aws:sts::123456789012:assumed-role/Deploy/{USER}"
     assert calls.only("AssumeRoleWithSAML").params["RoleArn"] == DEPLOY
 
 
@@ -154,7 +148,7 @@ def test_assertion_on_standard_input_wrapped_like_base64_does(cache_env: Path, c
     wrapped = "\n".join(assertion[i:i + 76] for i in range(0, len(assertion), 76)) + "\n"
     result = run_cli(["getcallerid", "--saml-assertion", "-"], stdin=wrapped)
     assert result.code == 0, result.err
-    assert identity(result.out) == SESSION
+    assert identity_arn(result.out) == SESSION
     assert calls.only("AssumeRoleWithSAML").params["SAMLAssertion"] == assertion
 
 
@@ -320,7 +314,7 @@ def test_unreadable_file(cache_env: Path, calls: Recorder, tmp_path: Path) -> No
 
 def test_bad_input_in_a_real_process_has_no_traceback(cache_env: Path, calls: Recorder,
                                                       tmp_path: Path) -> None:
-    from tests.conftest import run_process
+    from tests.helpers import run_process
 
     xml = "<samlp:Response xmlns:samlp='urn:oasis:names:tc:SAML:2.0:protocol'><unclosed>"
     path = write(tmp_path, encode(xml))
@@ -404,7 +398,7 @@ def test_saml_start_then_two_hop_chain(cache_env: Path, calls: Recorder, tmp_pat
     result = run_cli(["getcallerid", "--saml-assertion", path, "--assume-roles",
                       f"{ROLE_A}, {ROLE_B}"])
     assert result.code == 0, result.err
-    assert identity(result.out) == f"arn:aws:sts::222222222222:assumed-role/B/{USER}"
+    assert identity_arn(result.out) == f"arn:aws:sts::222222222222:assumed-role/B/{USER}"
     assert calls.actions() == ["AssumeRoleWithSAML", "GetCallerIdentity", "AssumeRole",
                                "AssumeRole", "GetCallerIdentity"]
     hops = [c.params for c in calls.calls if c.action == "AssumeRole"]
@@ -446,7 +440,7 @@ def test_runas_gives_the_child_the_saml_session(cache_env: Path, calls: Recorder
     result = run_cli(["runas", "--saml-assertion", path, "--", sys.executable, "-m",
                       "aws_login", "getcallerid"])
     assert result.code == 0, result.err
-    assert identity(capfd.readouterr().out) == SESSION
+    assert identity_arn(capfd.readouterr().out) == SESSION
 
 
 def test_other_partition_calls_sts_in_its_region(cache_env: Path, calls: Recorder, tmp_path: Path

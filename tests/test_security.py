@@ -43,14 +43,7 @@ from aws_login.model import (
 )
 from aws_login.sso.loopback import CallbackListener
 from aws_login.sso.oidc import DeviceAuthorization, TokenReply
-from tests.conftest import USER_KEY_ID, USER_SECRET
-from tests.fakes.sso import FakeSso
-from tests.faults import (
-    ROLE,
-    ROLE_A,
-    ROLE_B,
-    SIGN_IN,
-    START_URL,
+from tests.fakes.faults import (
     Fault,
     World,
     browser,
@@ -60,9 +53,18 @@ from tests.faults import (
     record,
     user_keys,
 )
-from tests.servers import LoopbackServer
-
-STANDIN = Path(__file__).with_name("browser_standin.py")
+from tests.fakes.moto_server import LoopbackServer
+from tests.fakes.sso import FakeSso
+from tests.helpers import (
+    BROWSER_STANDIN,
+    ROLE_A,
+    ROLE_B,
+    SIGN_IN,
+    SSO_ROLE,
+    START_URL,
+    USER_KEY_ID,
+    USER_SECRET,
+)
 
 
 def _record_leaks(name: str, found: list[str]) -> None:
@@ -78,9 +80,9 @@ def test_cache_files_are_private_even_under_umask_000(sts_server: LoopbackServer
         cache = tmp_path / "deep" / "er" / "cache"  # every missing parent is made private
         env = process_env(tmp_path, AWS_ENDPOINT_URL_SSO=fake.url,
                           AWS_ENDPOINT_URL_SSO_OIDC=fake.url, AWS_LOGIN_CACHE_DIR=str(cache),
-                          BROWSER=f"{sys.executable} {STANDIN} %s")
-        runs = [["dumpcreds", "--credential-helper", "--use-cache", *SIGN_IN, *ROLE],
-                ["dumpcreds", "--credential-helper", "--use-cache", *ROLE],  # fast path entry
+                          BROWSER=f"{sys.executable} {BROWSER_STANDIN} %s")
+        runs = [["dumpcreds", "--credential-helper", "--use-cache", *SIGN_IN, *SSO_ROLE],
+                ["dumpcreds", "--credential-helper", "--use-cache", *SSO_ROLE],  # fast path entry
                 ["dumpconfig", "--use-cache", "--output", str(tmp_path / "out" / "config")]]
         for argv in runs:
             completed = subprocess.run(
@@ -95,7 +97,7 @@ def test_cache_files_are_private_even_under_umask_000(sts_server: LoopbackServer
            corrupt_files=sum(modes[name] != expected[name] for name in modes), files=len(modes))
     assert modes == expected
     kinds = {p.parent.name for p in cache.rglob("*") if p.is_file()}
-    assert kinds >= {"sso", "registrations", "locks", "sessions", "fast", "known"}
+    assert kinds == {"sso", "registrations", "locks", "sessions", "fast", "known"}
     assert stat.S_IMODE((tmp_path / "out" / "config").stat().st_mode) == 0o600
     assert cache_problems(cache) == []
 
@@ -109,7 +111,7 @@ def _cache_files(cache: Path) -> list[Path]:
 
 def test_symlinks_planted_where_cache_files_go_are_replaced_not_followed(world: World) -> None:
     world.monkeypatch.setenv("BROWSER", "aws-login-test-browser")
-    argv = ["dumpcreds", "--credential-helper", "--use-cache", *SIGN_IN, *ROLE]
+    argv = ["dumpcreds", "--credential-helper", "--use-cache", *SIGN_IN, *SSO_ROLE]
     first = world.run(argv, open_url=browser)
     assert first.code == 0, first.err
     files = _cache_files(world.cache)
@@ -130,8 +132,10 @@ def test_symlinks_planted_where_cache_files_go_are_replaced_not_followed(world: 
     assert changed == []
     assert all(not p.is_symlink() for p in _cache_files(world.cache))
     assert cache_problems(world.cache) == []
-    # Each planted link was reported as unusable, and then replaced.
-    assert second.err.count("unusable") + second.err.count("corrupt") >= 2, second.err
+    # Each planted link that was read was reported as unusable, and then replaced: the sign-in
+    # and the client registration once each, the session cache entry at both of its lookups
+    # (before and after the sign-in).
+    assert second.err.count("unusable") + second.err.count("corrupt") == 4, second.err
 
 
 def test_a_symlink_planted_where_a_lock_goes_is_refused(world: World) -> None:
@@ -144,7 +148,7 @@ def test_a_symlink_planted_where_a_lock_goes_is_refused(world: World) -> None:
 
     lock = locks / f"{cache_key(START_URL)}.lock"
     lock.symlink_to(victim)
-    result = world.run(["dumpcreds", "--credential-helper", "--use-cache", *ROLE])
+    result = world.run(["dumpcreds", "--credential-helper", "--use-cache", *SSO_ROLE])
     assert (result.code, result.out) == (1, "")
     assert result.err == (f"aws-login: error: cannot lock {lock}: Too many levels of symbolic "
                           "links; it is a symbolic link; remove it\n")
@@ -166,12 +170,12 @@ def _debug_flows(world: World) -> list[tuple[str, str, str]]:
         assert "aws-login: debug: " in result.err
         flows.append((name, result.err, "" if stdout_is_product else result.out))
 
-    run("PKCE sign-in", ["getcallerid", "--use-cache", *SIGN_IN, *ROLE], open_url=browser)
+    run("PKCE sign-in", ["getcallerid", "--use-cache", *SIGN_IN, *SSO_ROLE], open_url=browser)
     world.fake.auto_approve = True
     run("device sign-in", ["dumpcreds", "--credential-helper", "--use-device-code", *SIGN_IN,
-                           *ROLE], stdout_is_product=True, terminal=True)
+                           *SSO_ROLE], stdout_is_product=True, terminal=True)
     world.token_file(timedelta(minutes=-1))
-    run("refresh", ["dumpcreds", "--credential-helper", "--use-cache", *ROLE],
+    run("refresh", ["dumpcreds", "--credential-helper", "--use-cache", *SSO_ROLE],
         stdout_is_product=True)
     run("dumpconfig", ["dumpconfig", "--use-cache"])
     user_keys(world)
@@ -206,7 +210,7 @@ def test_no_secret_in_error_messages_with_or_without_debug(world: World) -> None
         for argv in (["dumpcreds", "--assume-roles", f"{ROLE_A}, {ROLE_B}"],
                      ["console", "--no-browser", "--assume-roles", ROLE_A],
                      ["getcallerid", "--sso-access-token", token, "--sso-region", "us-east-1",
-                      *ROLE]):
+                      *SSO_ROLE]):
             result = world.run([*debug, *argv])
             assert (result.code, result.out) == (1, "")
             assert result.err.endswith("\n") and "aws-login: error: " in result.err
@@ -290,7 +294,7 @@ def test_a_browser_answer_with_the_wrong_state_never_signs_in(world: World) -> N
         requests.get(location, timeout=10)
         return True
 
-    result = world.run(["getcallerid", "--use-cache", *SIGN_IN, *ROLE], open_url=forged,
+    result = world.run(["getcallerid", "--use-cache", *SIGN_IN, *SSO_ROLE], open_url=forged,
                        signin_timeout=1.5)
     assert (result.code, result.out) == (1, "")
     assert result.err.endswith(
@@ -302,7 +306,7 @@ def test_a_browser_answer_with_the_wrong_state_never_signs_in(world: World) -> N
 def test_an_error_answer_is_reported_without_its_details_growing_unbounded() -> None:
     listener = CallbackListener("s", "/oauth/callback")
     port = int(listener.redirect_uri.split(":")[2].split("/")[0])
-    outcome: list[BaseException] = []
+    outcome: list[OperationError] = []
 
     def wait() -> None:
         try:

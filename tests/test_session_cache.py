@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import USER_SECRET, run_cli
+from tests.helpers import USER_SECRET, run_cli
 
-ROLE = "arn:aws:iam::111111111111:role/CacheMe"
-CHAIN = ["--use-cache", "--assume-roles", ROLE]
+CACHED_ROLE = "arn:aws:iam::111111111111:role/CacheMe"
+CHAIN = ["--use-cache", "--assume-roles", CACHED_ROLE]
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_a_hit_makes_no_request_and_returns_the_same_credentials(cache_dir: Path
 def test_a_hit_imports_neither_boto3_nor_botocore(cache_dir: Path) -> None:
     assert run_cli(["dumpcreds", "--credential-helper", *CHAIN]).code == 0
     probe = ("import sys, runpy; sys.argv = ['aws-login', 'dumpcreds', '--credential-helper', "
-             f"'--use-cache', '--assume-roles', {ROLE!r}]\n"
+             f"'--use-cache', '--assume-roles', {CACHED_ROLE!r}]\n"
              "try:\n    runpy.run_module('aws_login', run_name='__main__')\n"
              "except SystemExit as e:\n    code = e.code\n"
              "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
@@ -73,7 +73,7 @@ def test_different_requests_do_not_share_an_entry(cache_dir: Path, sts,
     assert sts.recorder.actions().count("AssumeRole") == 4
     for entry in entries(cache_dir):  # the starting keys are not copied into entries
         assert USER_SECRET not in entry.read_text()
-        assert ROLE not in entry.name
+        assert CACHED_ROLE not in entry.name
 
 
 @pytest.mark.parametrize("minutes_left, reused", [(16, True), (14, False), (-5, False)])
@@ -101,7 +101,9 @@ def test_corrupt_entries_are_replaced(cache_dir: Path, content: str) -> None:
     entry.write_bytes(content.encode("utf-8", "surrogateescape"))
     result = run_cli(["dumpcreds", "--credential-helper", *CHAIN])
     assert result.code == 0, result.err
-    assert f"session cache entry {entry.name} is unusable; it will be replaced" in result.err
+    # Said at both lookups of the entry: before and after taking its lock.
+    assert result.err == 2 * (f"aws-login: session cache entry {entry.name} is unusable; it "
+                              "will be replaced\n")
     assert json.loads(entry.read_text())["Version"] == 1
 
 

@@ -94,9 +94,9 @@ def run_batch(shell: str, outform: str, creds_list: Sequence[tuple[Credentials, 
         assert entries[-1] == b""
         variables = {}
         for entry in entries[:-1]:
-            name, _, value = entry.partition(b"=")
-            if name.startswith(b"AWS_"):
-                variables[name.decode()] = value.decode("utf-8")  # strict: bytes must be exact
+            key, _, raw = entry.partition(b"=")
+            if key.startswith(b"AWS_"):
+                variables[key.decode()] = raw.decode("utf-8")  # strict: bytes must be exact
         results.append(variables)
     return results
 
@@ -162,7 +162,7 @@ def test_long_value_and_every_fish_private_use_character(tmp_path: Path) -> None
 
 # Any text an environment variable can hold: no NUL, no lone surrogates (not encodable);
 # shell-special characters are drawn often so that they meet each other.
-VALUES = st.text(st.one_of(st.characters(exclude_categories=("Cs",), exclude_characters="\0"),
+VALUES = st.text(st.one_of(st.characters(exclude_categories=["Cs"], exclude_characters="\0"),
                            st.sampled_from("'\"\\$`!%*?~#;&|<>(){}[]\n\r\t -=")),
                  max_size=40)
 

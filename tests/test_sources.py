@@ -15,14 +15,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import USER_KEY_ID, USER_SECRET, Result, run_cli
-from tests.servers import LoopbackServer
+from tests.fakes.moto_server import LoopbackServer
+from tests.helpers import ROLE_A, USER_KEY_ID, USER_SECRET, Result, expires_in, run_cli
 
 PROFILE_KEY_ID = "AKIAPROFILEEXAMPLE01"
 PROFILE_SECRET = "profile/secret+EXAMPLE0000000000000000000"
 OTHER_KEY_ID = "AKIAOTHEREXAMPLE0002"
 OTHER_SECRET = "other/secret+EXAMPLE00000000000000000000"
-ROLE_A = "arn:aws:iam::111111111111:role/A"
 NO_CREDENTIALS = (
     "aws-login: error: no AWS credentials found; set AWS_ACCESS_KEY_ID and "
     "AWS_SECRET_ACCESS_KEY, pass --profile NAME, or sign in with --start-url URL "
@@ -43,11 +42,6 @@ def caller_arn(argv: list[str]) -> str:
     assert result.code == 0, result.err
     arn: str = json.loads(result.out)["Arn"]
     return arn
-
-
-def expires_in(document: dict[str, Any]) -> float:
-    expiration = datetime.strptime(document["Expiration"], "%Y-%m-%dT%H:%M:%SZ")
-    return (expiration.replace(tzinfo=timezone.utc) - datetime.now(timezone.utc)).total_seconds()
 
 
 def assert_usage_error(result: Result, message: str) -> None:

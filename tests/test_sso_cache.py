@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import botocore.session
 import pytest
@@ -19,32 +20,11 @@ from botocore.exceptions import ClientError
 from botocore.utils import JSONFileCache, SSOTokenLoader
 
 from aws_login.sso.cache import cache_key
-from tests.conftest import run_cli
 from tests.fakes.sso import FakeSso, make_accounts
-
-START_URL = "https://d-1234567890.awsapps.com/start"
-ROLE = ["--sso-acct-id", "111111111111", "--sso-role-name", "AdministratorAccess"]
+from tests.helpers import SSO_ROLE, START_URL, cached_grant, no_sleep, run_cli, write_token
 
 
-def no_sleep(_seconds: float) -> None:
-    return None
-
-
-def write_token(folder: Path, data: dict[str, str]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{cache_key(data['startUrl'])}.json"
-    path.write_text(json.dumps(data))
-    return path
-
-
-def cached_grant(fake: FakeSso, expires_in: timedelta) -> dict[str, str]:
-    """A real, refreshable token from the fake, with expiresAt moved to `expires_in` away."""
-    data = fake.issue_token(START_URL).cache_json("us-east-1")
-    data["expiresAt"] = (datetime.now(timezone.utc) + expires_in).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return data
-
-
-def oidc_client(fake: FakeSso):  # type: ignore[no-untyped-def]
+def oidc_client(fake: FakeSso) -> Any:
     return botocore.session.Session().create_client(
         "sso-oidc", region_name="us-east-1", endpoint_url=fake.url,
         config=Config(signature_version=UNSIGNED))
@@ -53,7 +33,7 @@ def oidc_client(fake: FakeSso):  # type: ignore[no-untyped-def]
 def test_sign_in_is_cached_in_a_file_botocore_reads(sso_env: Path, fake_sso: FakeSso) -> None:
     fake_sso.auto_approve = True
     first = run_cli(["getcallerid", "--use-cache", "--start-url", START_URL,
-                     "--sso-region", "us-east-1", *ROLE], sleep=no_sleep, terminal=True)
+                     "--sso-region", "us-east-1", *SSO_ROLE], sleep=no_sleep, terminal=True)
     assert first.code == 0, first.err
     folder = sso_env / "sso"
     path = folder / f"{cache_key(START_URL)}.json"
@@ -82,7 +62,7 @@ def test_refresh_rotates_and_the_old_refresh_token_is_dead(sso_env: Path,
                                                            fake_sso: FakeSso) -> None:
     data = cached_grant(fake_sso, timedelta(minutes=2))  # inside the refresh window
     path = write_token(sso_env / "sso", data)
-    result = run_cli(["dumpcreds", "--credential-helper", "--use-cache", *ROLE])
+    result = run_cli(["dumpcreds", "--credential-helper", "--use-cache", *SSO_ROLE])
     assert result.code == 0, result.err
     assert fake_sso.calls["CreateToken:refresh_token"] == 1
     stored = json.loads(path.read_text())
@@ -112,8 +92,7 @@ def test_sixteen_processes_share_one_refresh(sso_env: Path, sts_server,
              "--sso-role-name", account.roles[0]],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
             for account in accounts]
-        outcomes = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read())  # type: ignore[union-attr]
-                    for p in processes]
+        outcomes = [(p.wait(timeout=120), *p.communicate()) for p in processes]
         failures = [err for code, _out, err in outcomes if code != 0]
         assert failures == []
         assert all(json.loads(out)["Version"] == 1 for _code, out, _err in outcomes)
@@ -127,7 +106,7 @@ def test_expired_and_not_refreshable_says_how_to_sign_in(sso_env: Path,
     data = cached_grant(fake_sso, timedelta(minutes=-1))
     del data["refreshToken"]
     write_token(sso_env / "sso", data)
-    result = run_cli(["getcallerid", "--use-cache", *ROLE])
+    result = run_cli(["getcallerid", "--use-cache", *SSO_ROLE])
     assert result.code == 1
     assert result.err == (
         f"aws-login: error: the cached sign-in for {START_URL} has expired and cannot be "
@@ -143,12 +122,12 @@ def test_expired_cache_with_start_url_but_no_terminal_does_not_start_a_device_si
     del data["refreshToken"]
     write_token(sso_env / "sso", data)
     result = run_cli(["dumpcreds", "--credential-helper", "--use-cache", "--start-url",
-                      START_URL, *ROLE])
+                      START_URL, *SSO_ROLE])
     assert result.code == 1
     assert "has expired and cannot be refreshed (no terminal here to sign in from)" in result.err
     assert fake_sso.calls["StartDeviceAuthorization"] == 0
     empty = run_cli(["getcallerid", "--use-cache", "--start-url", "https://d-999.awsapps.com/x",
-                     *ROLE])
+                     *SSO_ROLE])
     assert empty.code == 1
     assert "https://d-999.awsapps.com/x does not exist yet (no terminal here" in empty.err
 
@@ -160,7 +139,7 @@ def test_corrupt_cache_file_is_reported_and_replaced(sso_env: Path, fake_sso: Fa
     path.write_text('{"startUrl": "' + START_URL + '", "accessTo')  # truncated
     fake_sso.auto_approve = True
     result = run_cli(["getcallerid", "--use-cache", "--start-url", START_URL,
-                      "--sso-region", "us-east-1", *ROLE], sleep=no_sleep, terminal=True)
+                      "--sso-region", "us-east-1", *SSO_ROLE], sleep=no_sleep, terminal=True)
     assert result.code == 0, result.err
     assert result.err.count("is unusable (not valid JSON") == 1
     assert json.loads(path.read_text())["startUrl"] == START_URL
@@ -174,10 +153,12 @@ def test_importcache_adopts_an_aws_cli_token_file(sso_env: Path, fake_sso: FakeS
     result = run_cli(["importcache", "--accesstoken-cache", f"file://{source}"])
     assert result.code == 0, result.err
     assert result.out == ""
-    assert f"imported the sign-in for {START_URL}" in result.err
+    (said,) = result.err.splitlines()
+    assert said.startswith(f"aws-login: imported the sign-in for {START_URL} (token valid until ")
+    assert said.endswith("Z, refreshable); use it with --use-cache")
     adopted = sso_env / "sso" / f"{cache_key(START_URL)}.json"
     assert json.loads(adopted.read_text())["accessToken"] == data["accessToken"]
-    used = run_cli(["getcallerid", "--use-cache", *ROLE])
+    used = run_cli(["getcallerid", "--use-cache", *SSO_ROLE])
     assert used.code == 0, used.err
     assert json.loads(used.out)["Account"] == "111111111111"
 
@@ -212,7 +193,7 @@ def test_external_cache_is_refreshed_in_memory_only(sso_env: Path, fake_sso: Fak
     external = tmp_path / "external.json"
     external.write_text(json.dumps(cached_grant(fake_sso, timedelta(minutes=-1))))
     before = external.read_bytes()
-    result = run_cli(["getcallerid", "--accesstoken-cache", f"file://{external}", *ROLE])
+    result = run_cli(["getcallerid", "--accesstoken-cache", f"file://{external}", *SSO_ROLE])
     assert result.code == 0, result.err
     assert fake_sso.calls["CreateToken:refresh_token"] == 1
     assert external.read_bytes() == before
@@ -227,7 +208,7 @@ def test_a_terminal_on_stdin_alone_does_not_start_a_device_sign_in(
 
     from aws_login.cli import main
     from aws_login.context import Context
-    from tests.conftest import TerminalText
+    from tests.helpers import TerminalText
 
     data = cached_grant(fake_sso, timedelta(minutes=-1))
     del data["refreshToken"]
@@ -235,7 +216,7 @@ def test_a_terminal_on_stdin_alone_does_not_start_a_device_sign_in(
     err = io.StringIO()
     ctx = Context(environ=os.environ, stdout=io.StringIO(), stderr=err, stdin=TerminalText())
     code = main(["dumpcreds", "--credential-helper", "--use-cache", "--start-url", START_URL,
-                 *ROLE], ctx)
+                 *SSO_ROLE], ctx)
     assert code == 1
     assert "has expired and cannot be refreshed (no terminal here to sign in from)" in (
         err.getvalue())

@@ -14,13 +14,8 @@ import pytest
 import requests
 
 from aws_login.sso.loopback import CallbackListener
-from tests.conftest import run_cli, run_process
 from tests.fakes.sso import FakeSso
-
-START_URL = "https://d-1234567890.awsapps.com/start"
-ROLE = ["--sso-acct-id", "111111111111", "--sso-role-name", "AdministratorAccess"]
-SIGN_IN = ["--start-url", START_URL, "--sso-region", "us-east-1"]
-STANDIN = Path(__file__).with_name("browser_standin.py")
+from tests.helpers import BROWSER_STANDIN, SIGN_IN, SSO_ROLE, START_URL, run_cli, run_process
 
 
 def sso_role_arn_prefix(account: str, role: str) -> str:
@@ -40,8 +35,8 @@ class Sleeps:
 def test_pkce_sign_in_through_a_browser_stand_in(sso_env: Path, fake_sso: FakeSso,
                                                  tmp_path: Path) -> None:
     log = tmp_path / "browser.log"
-    env = dict(os.environ, BROWSER=f"{sys.executable} {STANDIN} %s", STANDIN_LOG=str(log))
-    result = run_process(["getcallerid", *SIGN_IN, *ROLE], env=env)
+    env = dict(os.environ, BROWSER=f"{sys.executable} {BROWSER_STANDIN} %s", STANDIN_LOG=str(log))
+    result = run_process(["getcallerid", *SIGN_IN, *SSO_ROLE], env=env)
     assert result.returncode == 0, result.stderr
     identity = json.loads(result.stdout)  # stdout holds the JSON and nothing else
     assert identity["Arn"].startswith(sso_role_arn_prefix("111111111111", "AdministratorAccess"))
@@ -64,8 +59,8 @@ def test_pkce_sign_in_through_a_browser_stand_in(sso_env: Path, fake_sso: FakeSs
 
 def test_pkce_denied_in_the_browser_is_one_clear_line(sso_env: Path, fake_sso: FakeSso) -> None:
     fake_sso.browser_decision = "deny"
-    env = dict(os.environ, BROWSER=f"{sys.executable} {STANDIN} %s")
-    result = run_process(["getcallerid", *SIGN_IN, *ROLE], env=env)
+    env = dict(os.environ, BROWSER=f"{sys.executable} {BROWSER_STANDIN} %s")
+    result = run_process(["getcallerid", *SIGN_IN, *SSO_ROLE], env=env)
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1] == (
         "aws-login: error: sign-in was not approved (access_denied); run the command again "
@@ -84,12 +79,12 @@ def test_a_browser_that_cannot_open_falls_back_to_the_device_flow(
         opened.append(url)
         return False
 
-    result = run_cli(["dumpcreds", "--credential-helper", *SIGN_IN, *ROLE],
+    result = run_cli(["dumpcreds", "--credential-helper", *SIGN_IN, *SSO_ROLE],
                      open_url=cannot_open, sleep=Sleeps())
     assert result.code == 0, result.err
     assert "using the device code sign-in instead" in result.err
     assert "/authorize?" in opened[0]
-    assert fake_sso.calls["CreateToken:device_code"] >= 1
+    assert fake_sso.calls["CreateToken:device_code"] == 1
     assert json.loads(result.out)["Version"] == 1
 
 
@@ -97,7 +92,7 @@ def test_device_flow_honours_interval_and_slow_down(sso_env: Path, fake_sso: Fak
     fake_sso.device_interval = 2
     fake_sso.device_script = ["pending", "slow_down", "pending", "approve"]
     sleeps = Sleeps()
-    result = run_cli(["getcallerid", "--use-device-code", *SIGN_IN, *ROLE], sleep=sleeps)
+    result = run_cli(["getcallerid", "--use-device-code", *SIGN_IN, *SSO_ROLE], sleep=sleeps)
     assert result.code == 0, result.err
     assert sleeps.calls == [2, 2, 7, 7]  # +5 s after SlowDown, kept from then on
     assert fake_sso.calls["CreateToken:device_code"] == 4
@@ -116,7 +111,7 @@ def test_device_flow_honours_interval_and_slow_down(sso_env: Path, fake_sso: Fak
 def test_device_flow_denied_or_expired(sso_env: Path, fake_sso: FakeSso, answer: str,
                                        message: str) -> None:
     fake_sso.device_script = ["pending", answer]
-    result = run_cli(["getcallerid", "--use-device-code", *SIGN_IN, *ROLE], sleep=Sleeps())
+    result = run_cli(["getcallerid", "--use-device-code", *SIGN_IN, *SSO_ROLE], sleep=Sleeps())
     assert result.code == 1
     assert result.err.splitlines()[-1] == f"aws-login: error: {message}"
     assert result.out == ""
@@ -128,8 +123,13 @@ def test_no_browser_uses_the_device_flow_and_opens_nothing(
     monkeypatch.setenv("BROWSER", "/bin/true")
     fake_sso.auto_approve = True
     opened: list[str] = []
-    result = run_cli(["dumpcreds", "--credential-helper", "--no-browser", *SIGN_IN, *ROLE],
-                     open_url=lambda url: bool(opened.append(url)) or True, sleep=Sleeps())
+
+    def open_url(url: str) -> bool:
+        opened.append(url)
+        return True
+
+    result = run_cli(["dumpcreds", "--credential-helper", "--no-browser", *SIGN_IN, *SSO_ROLE],
+                     open_url=open_url, sleep=Sleeps())
     assert result.code == 0, result.err
     assert opened == []
     assert fake_sso.calls["Authorize"] == 0
@@ -140,7 +140,7 @@ def test_sso_region_is_said_when_guessed(sso_env: Path, fake_sso: FakeSso,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
     fake_sso.auto_approve = True
-    result = run_cli(["getcallerid", "--start-url", START_URL, *ROLE], sleep=Sleeps())
+    result = run_cli(["getcallerid", "--start-url", START_URL, *SSO_ROLE], sleep=Sleeps())
     assert result.code == 0, result.err
     assert "using SSO region eu-west-1 from AWS_REGION; pass --sso-region to choose" in result.err
 
@@ -150,12 +150,12 @@ def test_sso_region_from_the_profile_is_said_and_a_bad_one_refused(
     config = Path(os.environ["AWS_CONFIG_FILE"])
     config.write_text("[default]\nregion = eu-central-1\n")
     fake_sso.auto_approve = True
-    result = run_cli(["getcallerid", "--start-url", START_URL, *ROLE], sleep=Sleeps())
+    result = run_cli(["getcallerid", "--start-url", START_URL, *SSO_ROLE], sleep=Sleeps())
     assert result.code == 0, result.err
     assert ("using SSO region eu-central-1 from region setting of profile 'default'; pass "
             "--sso-region to choose") in result.err
     monkeypatch.setenv("AWS_REGION", "eu west 1")
-    bad = run_cli(["getcallerid", "--start-url", START_URL, *ROLE], sleep=Sleeps())
+    bad = run_cli(["getcallerid", "--start-url", START_URL, *SSO_ROLE], sleep=Sleeps())
     assert bad.code == 2
     assert bad.err == ("aws-login: error: AWS_REGION: region 'eu west 1' is not valid; "
                        "expected e.g. us-east-1\n")
@@ -165,7 +165,7 @@ def test_sso_region_from_the_profile_is_said_and_a_bad_one_refused(
 def test_sso_role_then_two_hop_chain(sso_env: Path, fake_sso: FakeSso) -> None:
     token = fake_sso.issue_token(START_URL).access_token
     result = run_cli(["getcallerid", "--sso-access-token", token, "--sso-region", "us-east-1",
-                      *ROLE, "--assume-roles",
+                      *SSO_ROLE, "--assume-roles",
                       "arn:aws:iam::222222222222:role/A arn:aws:iam::333333333333:role/B"])
     assert result.code == 0, result.err
     identity = json.loads(result.out)
@@ -185,7 +185,7 @@ def test_revoked_token_and_unassigned_role(sso_env: Path, fake_sso: FakeSso) -> 
         "AdministratorAccess in account 222222222222 is not assigned to you; check "
         "--sso-acct-id and --sso-role-name (aws-login dumpconfig lists what you can reach)\n")
     fake_sso.revoke(token)
-    revoked = run_cli([*base, *ROLE])
+    revoked = run_cli([*base, *SSO_ROLE])
     assert revoked.code == 1
     assert "the SSO access token was refused (expired or revoked); sign in again" in revoked.err
     assert token not in revoked.err
@@ -215,14 +215,14 @@ def test_listener_rejects_a_wrong_state_and_answers_once() -> None:
 
 def test_console_from_an_sso_role(sso_env: Path, fake_sso: FakeSso,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.fakes_federation import start_fake_federation
+    from tests.fakes.federation import start_fake_federation
 
     fed = start_fake_federation()
     try:
         monkeypatch.setenv("AWS_LOGIN_FEDERATION_URL", fed.federation_url)
         token = fake_sso.issue_token(START_URL).access_token
         result = run_cli(["console", "--no-browser", "--sso-access-token", token,
-                          "--sso-region", "us-east-1", *ROLE,
+                          "--sso-region", "us-east-1", *SSO_ROLE,
                           "--destination", fed.console_url("console/s3/home")])
         assert result.code == 0, result.err
         assert "secret" in result.err  # the warning that the URL is a secret

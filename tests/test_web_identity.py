@@ -5,7 +5,6 @@ profiles; bad input caught before any request; chains and the session cache on t
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -13,26 +12,24 @@ from pathlib import Path
 import pytest
 
 from aws_login.sources import web_identity
-from tests.conftest import MOTO_USER_ARN, USER_KEY_ID, USER_SECRET, error_line, run_cli
-from tests.servers import Recorder
+from tests.fakes.moto_server import Recorder
+from tests.helpers import (
+    MOTO_USER_ARN,
+    ROLE_B,
+    USER_KEY_ID,
+    USER_SECRET,
+    WEB_IDENTITY_SUBJECT,
+    WEB_IDENTITY_TOKEN,
+    error_line,
+    identity_arn,
+    jwt,
+    run_cli,
+)
 
-ROLE = "arn:aws:iam::111111111111:role/ci-deploy"
-ROLE_B = "arn:aws:iam::222222222222:role/B"
-SUBJECT = "repo:octo-org/app:ref:refs/heads/main"
+CI_ROLE = "arn:aws:iam::111111111111:role/ci-deploy"
 SUBJECT_NAME = "repo-octo-org-app-ref-refs-heads-main"
 
 
-def jwt(claims: dict[str, object]) -> str:
-    """An (unsigned-looking) JWT: moto does not verify tokens, AWS would."""
-    def part(data: dict[str, object]) -> str:
-        raw = json.dumps(data, separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    return f"{part({'alg': 'RS256', 'kid': 'k1'})}.{part(claims)}.c2lnbmF0dXJl"
-
-
-TOKEN = jwt({"iss": "https://token.actions.githubusercontent.com", "sub": SUBJECT,
-             "aud": "sts.amazonaws.com"})
 
 
 # --- fixtures ------------------------------------------------------------------------------
@@ -40,7 +37,7 @@ TOKEN = jwt({"iss": "https://token.actions.githubusercontent.com", "sub": SUBJEC
 @pytest.fixture
 def token_file(tmp_path: Path) -> Path:
     path = tmp_path / "token"
-    path.write_text(TOKEN + "\n")
+    path.write_text(WEB_IDENTITY_TOKEN + "\n")
     return path
 
 
@@ -48,28 +45,24 @@ def token_file(tmp_path: Path) -> Path:
 def eks_env(cache_env: Path, token_file: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """What EKS (IRSA) puts in a pod's environment."""
     monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(token_file))
-    monkeypatch.setenv("AWS_ROLE_ARN", ROLE)
+    monkeypatch.setenv("AWS_ROLE_ARN", CI_ROLE)
     return token_file
-
-
-def identity(out: str) -> str:
-    return str(json.loads(out)["Arn"])
 
 
 # --- from the options and from the environment ----------------------------------------------
 
 def test_from_the_options(cache_env: Path, calls: Recorder, token_file: Path) -> None:
     result = run_cli(["getcallerid", "--web-identity-token-file", str(token_file),
-                      "--web-identity-role-arn", ROLE])
+                      "--web-identity-role-arn", CI_ROLE])
     assert result.code == 0, result.err
     assert result.err == ""
-    assert identity(result.out) == (
+    assert identity_arn(result.out) == (
         f"arn:aws:sts::111111111111:assumed-role/ci-deploy/{SUBJECT_NAME}")
     assert calls.actions() == ["AssumeRoleWithWebIdentity", "GetCallerIdentity"]
     call = calls.only("AssumeRoleWithWebIdentity")
     assert call.params == {"Action": "AssumeRoleWithWebIdentity", "Version": "2011-06-15",
-                           "RoleArn": ROLE, "RoleSessionName": SUBJECT_NAME,
-                           "WebIdentityToken": TOKEN}
+                           "RoleArn": CI_ROLE, "RoleSessionName": SUBJECT_NAME,
+                           "WebIdentityToken": WEB_IDENTITY_TOKEN}
     assert not call.signed  # the token is the proof
 
 
@@ -78,9 +71,9 @@ def test_from_the_eks_environment_with_a_session_name(eks_env: Path, calls: Reco
     monkeypatch.setenv("AWS_ROLE_SESSION_NAME", "build-42")
     result = run_cli(["getcallerid"])
     assert result.code == 0, result.err
-    assert identity(result.out) == "arn:aws:sts::111111111111:assumed-role/ci-deploy/build-42"
+    assert identity_arn(result.out) == "arn:aws:sts::111111111111:assumed-role/ci-deploy/build-42"
     assert calls.actions() == ["AssumeRoleWithWebIdentity", "GetCallerIdentity"]
-    assert calls.only("AssumeRoleWithWebIdentity").params["WebIdentityToken"] == TOKEN
+    assert calls.only("AssumeRoleWithWebIdentity").params["WebIdentityToken"] == WEB_IDENTITY_TOKEN
 
 
 def test_an_opaque_token_gets_a_time_based_session_name(cache_env: Path, calls: Recorder,
@@ -89,7 +82,7 @@ def test_an_opaque_token_gets_a_time_based_session_name(cache_env: Path, calls: 
     path.write_text("gho_opaque-token-without-claims")
     now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
     result = run_cli(["dumpcreds", "--credential-helper", "--web-identity-token-file",
-                      str(path), "--web-identity-role-arn", ROLE], now=lambda: now)
+                      str(path), "--web-identity-role-arn", CI_ROLE], now=lambda: now)
     assert result.code == 0, result.err
     assert calls.only("AssumeRoleWithWebIdentity").params["RoleSessionName"] == (
         f"aws-login-{int(now.timestamp())}")
@@ -110,7 +103,7 @@ def test_default_session_name(subject: str, name: str | None) -> None:
 def test_duration_sets_the_lifetime(cache_env: Path, calls: Recorder, token_file: Path) -> None:
     before = datetime.now(timezone.utc)
     result = run_cli(["dumpcreds", "--credential-helper", "--web-identity-token-file",
-                      str(token_file), "--web-identity-role-arn", ROLE, "--duration", "7200"])
+                      str(token_file), "--web-identity-role-arn", CI_ROLE, "--duration", "7200"])
     assert result.code == 0, result.err
     assert calls.only("AssumeRoleWithWebIdentity").params["DurationSeconds"] == "7200"
     expiration = datetime.fromisoformat(
@@ -127,7 +120,7 @@ def test_environment_keys_go_before_the_web_identity_environment(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", USER_SECRET)
     result = run_cli(["getcallerid"])
     assert result.code == 0, result.err
-    assert identity(result.out) == MOTO_USER_ARN
+    assert identity_arn(result.out) == MOTO_USER_ARN
     assert calls.actions() == ["GetCallerIdentity"]
 
 
@@ -142,7 +135,7 @@ def test_web_identity_environment_goes_before_aws_profile(
     monkeypatch.setenv("AWS_PROFILE", "dev")
     result = run_cli(["getcallerid"])
     assert result.code == 0, result.err
-    assert identity(result.out) == (
+    assert identity_arn(result.out) == (
         f"arn:aws:sts::111111111111:assumed-role/ci-deploy/{SUBJECT_NAME}")
 
 
@@ -151,7 +144,7 @@ def test_an_explicit_profile_goes_before_the_web_identity_environment(
     _static_profile(aws_env)
     result = run_cli(["getcallerid", "--profile", "dev"])
     assert result.code == 0, result.err
-    assert identity(result.out) == MOTO_USER_ARN
+    assert identity_arn(result.out) == MOTO_USER_ARN
     assert calls.actions() == ["GetCallerIdentity"]
 
 
@@ -162,7 +155,7 @@ def test_options_go_before_the_environment(eks_env: Path, calls: Recorder, tmp_p
     result = run_cli(["getcallerid", "--web-identity-token-file", str(other),
                       "--web-identity-role-arn", ROLE_B])
     assert result.code == 0, result.err
-    assert identity(result.out) == "arn:aws:sts::222222222222:assumed-role/B/other-workload"
+    assert identity_arn(result.out) == "arn:aws:sts::222222222222:assumed-role/B/other-workload"
 
 
 # --- bad input -------------------------------------------------------------------------------
@@ -205,9 +198,9 @@ def test_option_problems(cache_env: Path, calls: Recorder, tmp_path: Path,
     huge.write_text("a" * 30_000)
     long = tmp_path / "long"
     long.write_text("a" * 20_001)
-    both = ["--web-identity-role-arn", ROLE]
+    both = ["--web-identity-role-arn", CI_ROLE]
     cases: list[tuple[list[str], str]] = [
-        (["--web-identity-role-arn", ROLE],
+        (["--web-identity-role-arn", CI_ROLE],
          "--web-identity-token-file and --web-identity-role-arn go together; give both, e.g. "
          "--web-identity-token-file /run/token --web-identity-role-arn "
          "arn:aws:iam::123456789012:role/Admin"),
@@ -265,9 +258,10 @@ def test_chained_duration_is_checked_for_the_environment_start_too(
 def test_debug_log_never_shows_the_token(eks_env: Path, calls: Recorder) -> None:
     result = run_cli(["getcallerid", "--debug"])
     assert result.code == 0, result.err
-    assert (f"aws-login: debug: starting source: web identity role {ROLE} "
+    assert (f"aws-login: debug: starting source: web identity role {CI_ROLE} "
             "(AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN)") in result.err.splitlines()
-    assert TOKEN not in result.err and TOKEN.split(".")[1] not in result.err
+    assert WEB_IDENTITY_TOKEN not in result.err
+    assert WEB_IDENTITY_TOKEN.split(".")[1] not in result.err
 
 
 # --- chains and the cache ----------------------------------------------------------------------
@@ -275,7 +269,7 @@ def test_debug_log_never_shows_the_token(eks_env: Path, calls: Recorder) -> None
 def test_web_identity_then_a_hop(eks_env: Path, calls: Recorder) -> None:
     result = run_cli(["getcallerid", "--assume-roles", ROLE_B])
     assert result.code == 0, result.err
-    assert identity(result.out) == f"arn:aws:sts::222222222222:assumed-role/B/{SUBJECT_NAME}"
+    assert identity_arn(result.out) == f"arn:aws:sts::222222222222:assumed-role/B/{SUBJECT_NAME}"
     assert calls.actions() == ["AssumeRoleWithWebIdentity", "GetCallerIdentity", "AssumeRole",
                                "GetCallerIdentity"]
 
@@ -292,9 +286,9 @@ def test_session_cache_keys_on_the_token(eks_env: Path, cache_env: Path, calls: 
     assert json.loads(second.out) == json.loads(first.out)
     for file in cache_env.rglob("*"):
         if file.is_file():
-            assert TOKEN.split(".")[1] not in file.read_text(errors="replace")
+            assert WEB_IDENTITY_TOKEN.split(".")[1] not in file.read_text(errors="replace")
     # EKS rewrote the token file: a new token is a new request.
-    eks_env.write_text(jwt({"sub": SUBJECT, "iat": 2}))
+    eks_env.write_text(jwt({"sub": WEB_IDENTITY_SUBJECT, "iat": 2}))
     third = run_cli(argv)
     assert third.code == 0, third.err
     assert calls.actions() == ["AssumeRoleWithWebIdentity"]

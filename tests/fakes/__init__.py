@@ -1,1 +1,10 @@
-"""Loopback fakes of AWS services that botocore and aws-login talk to in tests."""
+"""Loopback fakes of what aws-login talks to in tests, all on 127.0.0.1:
+
+- moto_server: moto's STS (and IAM, IMDS paths), recording every request (Recorder).
+- sso: IAM Identity Center's OIDC and portal APIs (FakeSso); `python -m tests.fakes.sso`.
+- federation: the sign-in federation endpoint and a stand-in console (FakeFederation).
+- faults: a fault-injecting proxy in front of each of them, and the world of fakes behind
+  proxies that the hardening tests use; the chaos report.
+- saml: SAML responses as identity providers post them.
+- browser: a stand-in web browser, run as $BROWSER.
+"""

@@ -60,9 +60,9 @@ import pytest
 import requests
 
 from aws_login.sso.cache import cache_key
-from tests.conftest import USER_KEY_ID, USER_SECRET, Result, run_cli
+from tests.fakes.federation import start_fake_federation
 from tests.fakes.sso import GRANT_SHORT_NAMES, ROUTES, FakeSso
-from tests.fakes_federation import start_fake_federation
+from tests.helpers import START_URL, USER_KEY_ID, USER_SECRET, Result, run_cli
 
 # Secret-looking values planted in fabricated bodies (long enough for the log's scrubber).
 CANARY_SECRET_KEY = "FaultCanarySecretKey/0123456789abcdefghijKL"
@@ -478,11 +478,6 @@ def leaked(text: str, secrets: Iterable[str]) -> list[str]:
 # --------------------------------------------------------------------------- a world of fakes
 # In front of each fake a proxy; aws-login's environment points at the proxies.
 
-START_URL = "https://d-1234567890.awsapps.com/start"
-ROLE = ["--sso-acct-id", "111111111111", "--sso-role-name", "AdministratorAccess"]
-SIGN_IN = ["--start-url", START_URL, "--sso-region", "us-east-1"]
-ROLE_A = "arn:aws:iam::111111111111:role/A"
-ROLE_B = "arn:aws:iam::222222222222:role/B"
 READ_TIMEOUT = "0.5"  # AWS_LOGIN_HTTP_TIMEOUT: a SLOW fault holds the answer 1.2 s
 SLOW_SECONDS = 1.2
 
@@ -510,8 +505,11 @@ class World:
     def secrets(self) -> set[str]:
         return self.sts.secrets | self.sso.secrets | self.fed.secrets
 
-    def run(self, argv: list[str], **context: object) -> Result:
-        return run_cli(argv, sleep=self.sleeps.append, **context)  # type: ignore[arg-type]
+    def run(self, argv: list[str], **context: Any) -> Result:
+        """aws-login in this process, on a fake clock: its pauses are recorded, not slept,
+        and the retry budget's monotonic clock moves by exactly the pauses taken."""
+        context.setdefault("monotonic", lambda: sum(self.sleeps))
+        return run_cli(argv, sleep=self.sleeps.append, **context)
 
     def token_file(self, expires_in: timedelta) -> Path:
         """A real, refreshable sign-in in aws-login's cache, expiring `expires_in` from now."""

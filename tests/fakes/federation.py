@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.servers import LoopbackServer, start_moto
+from tests.fakes.moto_server import LoopbackServer, start_moto
+from tests.helpers import FEDERATED_ARN
 
 COOKIE = "fake-console-session"
 TOKEN_LIFETIME = 15 * 60
 IDENTITY_REGIONS = ("us-east-1", "us-gov-west-1", "cn-north-1")
-FEDERATED_ARN = "arn:aws:sts::123456789012:federated-user/moto"
 FEDERATION_POLICY = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*",'
                      '"Resource":"*"}]}')
 
