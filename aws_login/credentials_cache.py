@@ -95,6 +95,7 @@ class CredentialsCache:
     def __init__(self, folder: Path, warn: Callable[[str], None]) -> None:
         self.folder = folder
         self._warn = warn
+        self._reported: set[Path] = set()  # an entry is looked up twice (before the lock)
 
     def path(self, key: str) -> Path:
         return self.folder / f"{key}.json"
@@ -108,7 +109,9 @@ class CredentialsCache:
                 return None
             acquired = parse_entry(text)
         except (AwsLoginError, ValueError, KeyError, TypeError):
-            self._warn(f"session cache entry {path.name} is unusable; it will be replaced")
+            if path not in self._reported:
+                self._reported.add(path)
+                self._warn(f"session cache entry {path.name} is unusable; it will be replaced")
             return None
         expiration = acquired.credentials.expiration
         if expiration is None or expiration - now <= MIN_REMAINING:
