@@ -20,6 +20,10 @@ from aws_login.errors import AwsLoginError
 from aws_login.fastpath import MIN_REMAINING_SECONDS
 from aws_login.files import exclusive_lock, read_text, write_private
 from aws_login.model import Acquired, CredentialKind, Credentials, Plan
+from aws_login.sources.saml import SamlStart
+from aws_login.sources.sso import SsoRoleStart
+from aws_login.sources.web_identity import WebIdentityStart
+from aws_login.sso.token_sources import GivenToken, TokenFile
 from aws_login.sso.tokenfile import format_timestamp, parse_timestamp
 
 # The SDKs refresh credential_process credentials 15 minutes before they expire; serving
@@ -34,13 +38,16 @@ _ENV_INPUTS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
 
 def plan_key(plan: Plan, environ: Mapping[str, str]) -> str:
     """A digest of everything that decides the final credentials (never the MFA code)."""
-    sso = plan.start.sso
+    start = plan.start
+    sso = start if isinstance(start, SsoRoleStart) else None
+    token = None if sso is None else sso.token
     request: dict[str, Any] = {
         "v": FORMAT_VERSION,
-        "profile": plan.start.profile,
-        "sso": None if sso is None else [sso.start_url, sso.region, sso.account_id,
-                                         sso.role_name, sso.source.name, sso.cache_file,
-                                         _digest(sso.access_token or "")],
+        "profile": start.profile,
+        "sso": None if sso is None or token is None else [
+            token.start_url, token.region, sso.account_id, sso.role_name, type(token).__name__,
+            token.location if isinstance(token, TokenFile) else None,
+            _digest(token.access_token if isinstance(token, GivenToken) else "")],
         # Environment keys are part of the request, but only as a digest.
         "env_keys": _digest(environ.get("AWS_ACCESS_KEY_ID", "") + "\0"
                             + environ.get("AWS_SECRET_ACCESS_KEY", "") + "\0"
@@ -56,7 +63,8 @@ def plan_key(plan: Plan, environ: Mapping[str, str]) -> str:
     }
     # Federated starts: the assertion or token only as a digest (a new one is a new request,
     # as it may name another person). Added only when set, so other keys stay as they were.
-    saml, web = plan.start.saml, plan.start.web_identity
+    saml = start if isinstance(start, SamlStart) else None
+    web = start if isinstance(start, WebIdentityStart) else None
     if saml is not None:
         request["saml"] = [saml.role_arn, saml.principal_arn, saml.duration,
                            _digest(saml.assertion)]
