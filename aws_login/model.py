@@ -107,7 +107,6 @@ class Plan:
     use_cache: bool = False  # --use-cache: reuse and store the final credentials
 
 
-
 @record
 class Acquired:
     """The result of a Plan: the final credentials and the region, if one is known."""

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from aws_login.context import Context
     from aws_login.model import Credentials
 
+# Every spec also says which profile clients follow (`profile`): ProfileStart's, else None.
 StartSpec = ProfileStart | SsoRoleStart | SamlStart | WebIdentityStart | EnvKeysStart \
     | DefaultChainStart
 
@@ -56,17 +57,20 @@ for _source in SOURCES:
 
 def choose(args: argparse.Namespace, ctx: Context) -> StartSource[Any]:
     """The source the options and environment ask for. Every explicit source checks its
-    options; more than one explicit source is a usage error."""
-    explicit = [source for source in SOURCES
-                if source.given is not None and source.applies(args, ctx)]
+    options, in SOURCES order; more than one explicit source is a usage error."""
+    explicit: list[StartSource[Any]] = []
+    for source in SOURCES:
+        if source.given is None or not source.applies(args, ctx):
+            continue
+        if explicit and all(s.role_session is None for s in (*explicit, source)):
+            # (--profile and an SSO role): said at once, before later sources' checks
+            raise UsageError(f"give either {explicit[0].given} or {source.given}, not both")
+        explicit.append(source)
     if len(explicit) > 1:
-        sessions = [source for source in explicit if source.role_session is not None]
-        if not sessions:  # (only --profile and an SSO role can meet here)
-            raise UsageError(f"give either {explicit[0].given} or {explicit[1].given}, not "
-                             "both")
-        named = sessions + [source for source in explicit if source.role_session is None]
-        raise UsageError(f"give one starting source, not "
-                         f"{' and '.join(str(source.given) for source in named)}")
+        # The role-session start is named first: it is what combines with nothing.
+        named = sorted(explicit, key=lambda source: source.role_session is None)
+        raise UsageError("give one starting source, not "
+                         + " and ".join(str(source.given) for source in named))
     if explicit:
         return explicit[0]
     return next(source for source in SOURCES

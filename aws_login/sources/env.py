@@ -21,7 +21,7 @@ class EnvKeysStart:
     """AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are set: they are read (and checked) when
     the start is resolved; the session cache key holds them as a digest."""
 
-    profile = None
+    profile = None  # clients follow AWS_PROFILE / the defaults (see StartSpec)
 
 
 class _EnvKeys:

@@ -36,7 +36,7 @@ class ProfileStart:
 class DefaultChainStart:
     """Nothing explicit and no environment start: botocore's default chain."""
 
-    profile = None  # AWS_PROFILE, if set, is botocore's own business
+    profile = None  # clients follow AWS_PROFILE / the defaults (see StartSpec)
 
 
 def add_arguments(group: argparse._ArgumentGroup) -> None:

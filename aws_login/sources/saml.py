@@ -46,7 +46,7 @@ class SamlStart:
     not_on_or_after: datetime | None = None  # AWS refuses the assertion after this
     region: str | None = None  # --region
 
-    profile = None
+    profile = None  # clients follow AWS_PROFILE / the defaults (see StartSpec)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

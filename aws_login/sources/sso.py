@@ -28,7 +28,7 @@ class SsoRoleStart:
     account_id: str
     role_name: str
 
-    profile = None
+    profile = None  # clients follow AWS_PROFILE / the defaults (see StartSpec)
 
 
 def add_arguments(group: argparse._ArgumentGroup) -> None:

@@ -49,7 +49,7 @@ class WebIdentityStart:
     from_environment: bool = False  # AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN
     region: str | None = None  # --region
 
-    profile = None
+    profile = None  # clients follow AWS_PROFILE / the defaults (see StartSpec)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
