@@ -40,14 +40,14 @@ def plan_key(plan: Plan, environ: Mapping[str, str]) -> str:
     """A digest of everything that decides the final credentials (never the MFA code)."""
     start = plan.start
     sso = start if isinstance(start, SsoRoleStart) else None
-    token = None if sso is None else sso.token
     request: dict[str, Any] = {
         "v": FORMAT_VERSION,
         "profile": start.profile,
-        "sso": None if sso is None or token is None else [
-            token.start_url, token.region, sso.account_id, sso.role_name, type(token).__name__,
-            token.location if isinstance(token, TokenFile) else None,
-            _digest(token.access_token if isinstance(token, GivenToken) else "")],
+        "sso": None if sso is None else [
+            sso.token.start_url, sso.token.region, sso.account_id, sso.role_name,
+            type(sso.token).__name__,
+            sso.token.location if isinstance(sso.token, TokenFile) else None,
+            _digest(sso.token.access_token if isinstance(sso.token, GivenToken) else "")],
         # Environment keys are part of the request, but only as a digest.
         "env_keys": _digest(environ.get("AWS_ACCESS_KEY_ID", "") + "\0"
                             + environ.get("AWS_SECRET_ACCESS_KEY", "") + "\0"

@@ -43,8 +43,8 @@ class _EnvKeys:
 
     def resolve(self, spec: EnvKeysStart, ctx: Context) -> Credentials:
         creds = from_environment(ctx.environ)
-        if creds is None:  # the environment changed since the plan was built
-            raise UsageError("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are no longer set")
+        if creds is None:  # (cannot happen: `applies` saw one of the keys)
+            raise UsageError("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
         ctx.log("starting source: environment variables AWS_ACCESS_KEY_ID/"
                 "AWS_SECRET_ACCESS_KEY")
         ctx.log.add_secret(creds.secret_access_key, creds.session_token)
