@@ -95,6 +95,22 @@ class SsoToken:
 
 
 @record
+class RoleSession:
+    """A starting source whose start is itself a role session (AssumeRoleWith*)."""
+
+    name: str  # in messages: "a SAML start gives a role session"
+    call: str  # the STS call, whose duration limits --duration then follows
+
+
+@record
+class StartSettings:
+    """The plan's settings a starting source's spec takes (sources.StartSource)."""
+
+    region: str | None  # --region
+    duration: int | None  # --duration, when it is the role-session start's lifetime
+
+
+@record
 class Plan:
     """Everything a credential command will do, validated before any network call."""
 

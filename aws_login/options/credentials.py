@@ -20,10 +20,16 @@ from aws_login.limits import (
     check_chained_duration,
     check_range,
 )
-from aws_login.model import ChainStep, MfaInput, Plan, SessionStep, SessionStepKind
+from aws_login.model import (
+    ChainStep,
+    MfaInput,
+    Plan,
+    SessionStep,
+    SessionStepKind,
+    StartSettings,
+)
 from aws_login.options import sso as sso_options
 from aws_login.sources import profile, saml, sso, web_identity
-from aws_login.sources.base import StartSettings
 
 FEDERATION_POLICY_MAX = 2048
 FEDERATION_POLICY_FILE_MAX = 1 << 20  # a file may be pretty-printed; never read one unbounded

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from aws_login.errors import UsageError
 from aws_login.sources import env, profile, saml, sso, web_identity
-from aws_login.sources.base import StartSource
 from aws_login.sources.env import EnvKeysStart
 from aws_login.sources.profile import DefaultChainStart, ProfileStart
 from aws_login.sources.saml import SamlStart
@@ -33,6 +32,7 @@ from aws_login.sources.web_identity import WebIdentityStart
 if TYPE_CHECKING:
     from aws_login.context import Context
     from aws_login.model import Credentials
+    from aws_login.providers import StartSource
 
 # Every spec also says which profile clients follow (`profile`): ProfileStart's, else None.
 StartSpec = ProfileStart | SsoRoleStart | SamlStart | WebIdentityStart | EnvKeysStart \

@@ -13,7 +13,8 @@ from aws_login.record import record
 
 if TYPE_CHECKING:
     from aws_login.context import Context
-    from aws_login.sources.base import RoleSession, StartSettings, StartSource
+    from aws_login.model import RoleSession, StartSettings
+    from aws_login.providers import StartSource
 
 
 @record

@@ -20,15 +20,14 @@ from typing import TYPE_CHECKING, TextIO
 
 from aws_login import arns, completion
 from aws_login.errors import AwsCallError, OperationError, UsageError
-from aws_login.model import Credentials
+from aws_login.model import Credentials, RoleSession
 from aws_login.record import field, record
-from aws_login.sources.base import RoleSession
-from aws_login.sources.federated import assume_unsigned, read_limited, sts_region
 
 if TYPE_CHECKING:
     from aws_login.context import Context
+    from aws_login.model import StartSettings
+    from aws_login.providers import StartSource
     from aws_login.saml_assertion import SamlRole
-    from aws_login.sources.base import StartSettings, StartSource
 
 OPTION = "--saml-assertion"
 _ASK_ATTEMPTS = 3
@@ -98,6 +97,7 @@ def plan_spec(path: str, wanted_role: str | None, duration: int | None, region: 
               ctx: Context) -> SamlStart:
     """Read, decode and check the assertion and pick the role (asking on a terminal)."""
     from aws_login import saml_assertion as parsing  # the XML parser: only for SAML
+    from aws_login.sources.federated import read_limited
 
     from_stdin = path == "-"
     where = f"{OPTION} -" if from_stdin else f"{OPTION} {path}"
@@ -180,6 +180,7 @@ def _listing(roles: Sequence[SamlRole]) -> str:
 
 def from_saml(spec: SamlStart, ctx: Context) -> Credentials:
     from aws_login.saml_assertion import CLOCK_SKEW
+    from aws_login.sources.federated import assume_unsigned, sts_region
 
     if spec.not_on_or_after is not None and ctx.now() > spec.not_on_or_after + CLOCK_SKEW:
         raise OperationError(

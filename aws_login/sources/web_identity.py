@@ -19,14 +19,13 @@ from typing import TYPE_CHECKING
 
 from aws_login import arns, completion
 from aws_login.errors import AwsCallError, OperationError, UsageError
-from aws_login.model import Credentials
+from aws_login.model import Credentials, RoleSession
 from aws_login.record import field, record
-from aws_login.sources.base import RoleSession
-from aws_login.sources.federated import assume_unsigned, read_limited, sts_region
 
 if TYPE_CHECKING:
     from aws_login.context import Context
-    from aws_login.sources.base import StartSettings, StartSource
+    from aws_login.model import StartSettings
+    from aws_login.providers import StartSource
 
 TOKEN_FILE_VARIABLE = "AWS_WEB_IDENTITY_TOKEN_FILE"
 ROLE_ARN_VARIABLE = "AWS_ROLE_ARN"
@@ -151,6 +150,8 @@ def _spec(token_file: str, file_source: str, role_text: str, role_source: str,
             arns.validate_session_name(session_name)
         except UsageError as exc:
             raise UsageError(f"{SESSION_NAME_VARIABLE}: {exc.message}") from None
+    from aws_login.sources.federated import read_limited
+
     text = read_limited(token_file, file_source, _MAX_FILE_BYTES, "a web identity token")
     return WebIdentityStart(
         token=_checked_token(text, f"{file_source} {token_file}"),
@@ -203,6 +204,8 @@ def _jwt_subject(token: str) -> str | None:
 
 
 def from_web_identity(spec: WebIdentityStart, ctx: Context) -> Credentials:
+    from aws_login.sources.federated import assume_unsigned, sts_region
+
     region = sts_region(spec.region, spec.role_arn, ctx)
     name = spec.session_name or default_session_name(spec.token, ctx.now())
     ctx.log.add_secret(spec.token)

@@ -12,7 +12,7 @@ in TokenSpec), and its options in options/sso.py.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from aws_login import arns
@@ -22,6 +22,7 @@ from aws_login.record import field, record
 if TYPE_CHECKING:
     from aws_login.context import Context
     from aws_login.model import SsoToken
+    from aws_login.providers import TokenSource
 
 
 # --- the specs: one frozen type per source ------------------------------------------------
@@ -69,39 +70,6 @@ class CachedToken:
 
 
 TokenSpec = GivenToken | TokenFile | CachedToken | SignIn
-
-T = TypeVar("T")
-
-
-class TokenSource(Protocol, Generic[T]):
-    """One way to get an SSO access token."""
-
-    @property
-    def spec_type(self) -> type[T]: ...
-
-    @property
-    def option(self) -> str:
-        """The option that asks for it, as messages and the log name it."""
-        ...
-
-    @property
-    def means_sso_role(self) -> bool:
-        """Whether asking for it means an SSO role start (which then needs --sso-acct-id and
-        --sso-role-name); --use-cache alone only turns on the session cache."""
-        ...
-
-    def requested(self, args: argparse.Namespace) -> bool:
-        """Whether the options ask for this source; refuses options that contradict it."""
-        ...
-
-    def spec(self, args: argparse.Namespace) -> T:
-        """The checked options (usage errors before any network call)."""
-        ...
-
-    def get(self, spec: T, ctx: Context) -> SsoToken:
-        """The token, refreshed or signed in as needed."""
-        ...
-
 
 # --- the sources ----------------------------------------------------------------------------
 

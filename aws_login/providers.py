@@ -1,34 +1,22 @@
-"""What every starting source is (the StartSource protocol) and the settings it is given;
-the list of sources is in sources/__init__.py."""
+"""What a provider is: the two protocols of the provider lists, StartSource (sources.SOURCES,
+where the first credentials come from) and TokenSource (sso.token_sources.TOKEN_SOURCES,
+where an SSO access token comes from).
+
+Only for type checking: no module imports this one at run time (a Protocol class costs
+start-up time, and every run asks every provider whether it applies).
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from aws_login.record import record
-
 if TYPE_CHECKING:
     from aws_login.context import Context
-    from aws_login.model import Credentials
+    from aws_login.model import Credentials, RoleSession, SsoToken, StartSettings
 
 S = TypeVar("S")
-
-
-@record
-class RoleSession:
-    """What a start that is itself a role session (AssumeRoleWith*) is called."""
-
-    name: str  # in messages: "a SAML start gives a role session"
-    call: str  # the STS call, whose duration limits --duration then follows
-
-
-@record
-class StartSettings:
-    """The plan's settings a source's spec takes."""
-
-    region: str | None  # --region
-    duration: int | None  # --duration, when it is the role-session start's lifetime
+T = TypeVar("T")
 
 
 class StartSource(Protocol, Generic[S]):
@@ -67,3 +55,31 @@ class StartSource(Protocol, Generic[S]):
         ...
 
 
+class TokenSource(Protocol, Generic[T]):
+    """One way to get an SSO access token."""
+
+    @property
+    def spec_type(self) -> type[T]: ...
+
+    @property
+    def option(self) -> str:
+        """The option that asks for it, as messages and the log name it."""
+        ...
+
+    @property
+    def means_sso_role(self) -> bool:
+        """Whether asking for it means an SSO role start (which then needs --sso-acct-id and
+        --sso-role-name); --use-cache alone only turns on the session cache."""
+        ...
+
+    def requested(self, args: argparse.Namespace) -> bool:
+        """Whether the options ask for this source; refuses options that contradict it."""
+        ...
+
+    def spec(self, args: argparse.Namespace) -> T:
+        """The checked options (usage errors before any network call)."""
+        ...
+
+    def get(self, spec: T, ctx: Context) -> SsoToken:
+        """The token, refreshed or signed in as needed."""
+        ...
