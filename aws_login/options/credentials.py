@@ -1,7 +1,9 @@
 """The credential options shared by console, dumpcreds, getcallerid and runas.
 
-`add_arguments` declares them; `build_plan` validates them into a Plan before any network
-call, so every usage error exits 2 without touching AWS.
+`add_arguments` declares them (each starting source declares its own group); `build_plan`
+validates them into a Plan before any network call, so every usage error exits 2 without
+touching AWS: first which source applies (sources.choose, where each source checks its own
+options), then the steps, and last the source's own spec (which may read a file or ask).
 """
 
 from __future__ import annotations
