@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -21,6 +21,14 @@ if TYPE_CHECKING:
 
     from aws_login.clients import AwsClients
     from aws_login.retry import RetryPolicy
+
+
+class NoChoice(Exception):
+    """Context.choose got no valid answer: end of input (`ended`), or too many wrong ones."""
+
+    def __init__(self, ended: bool) -> None:
+        super().__init__("end of input" if ended else "no valid answer")
+        self.ended = ended
 
 
 def _utc_now() -> datetime:
@@ -111,6 +119,32 @@ class Context:
     def warn(self, message: str) -> None:
         self.stderr.write(f"aws-login: {message}\n")
         self.stderr.flush()
+
+    def choose(self, heading: str, options: Sequence[tuple[str, str]], question: str, *,
+               attempts: int = 3) -> int:
+        """Ask a person to pick one of `options` (answer, description): the heading and the
+        numbered descriptions go to stderr, then `question [1-N]: `; a line of stdin answers
+        with the number or the answer itself. Returns the index chosen; raises NoChoice."""
+        lines = [heading] + [f"  {number}) {description}"
+                             for number, (_, description) in enumerate(options, start=1)]
+        self.stderr.write("\n".join(lines) + "\n")
+        count = len(options)
+        for _ in range(attempts):
+            self.stderr.write(f"{question} [1-{count}]: ")
+            self.stderr.flush()
+            line = self.stdin.readline()
+            if not line:
+                self.stderr.write("\n")  # Ctrl-D echoes no line break; keep what follows apart
+                raise NoChoice(ended=True)
+            answer = line.strip()
+            if answer.isdecimal() and 1 <= int(answer) <= count:
+                return int(answer) - 1
+            for index, (value, _) in enumerate(options):
+                if answer == value:
+                    return index
+            shown = answer if len(answer) <= 80 else answer[:77] + "..."
+            self.warn(f"{shown!r} is not one of 1-{count}")
+        raise NoChoice(ended=False)
 
     def prompt_secret(self, question: str) -> str:
         """Ask on stderr and read a line from stdin without echo when it is a terminal."""

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from aws_login.record import field, record
+
+if TYPE_CHECKING:
+    from aws_login.sources import StartSpec
 
 
 class CredentialKind(enum.Enum):
@@ -90,71 +94,27 @@ class SsoToken:
         return self.registration is not None and self.refresh_token is not None
 
 
-class TokenSource(enum.Enum):
-    """Where an SSO access token comes from (exactly one per run)."""
+@record
+class RoleSession:
+    """A starting source whose start is itself a role session (AssumeRoleWith*)."""
 
-    GIVEN = "--sso-access-token"
-    EXTERNAL_CACHE = "--accesstoken-cache"
-    INTERNAL_CACHE = "--use-cache"
-    SIGN_IN = "--start-url"
+    name: str  # in messages: "a SAML start gives a role session"
+    call: str  # the STS call, whose duration limits --duration then follows
 
 
 @record
-class SsoSpec:
-    """How to get an SSO token (and, for a starting source, which account and role)."""
+class StartSettings:
+    """The plan's settings a starting source's spec takes (sources.StartSource)."""
 
-    source: TokenSource
-    start_url: str | None = None
-    region: str | None = None  # --sso-region; None: from the token or the usual settings
-    access_token: str | None = field(default=None, repr=False)
-    cache_file: str | None = None  # --accesstoken-cache path
-    use_device_code: bool = False
-    no_browser: bool = False
-    account_id: str | None = None
-    role_name: str | None = None
-
-
-@record
-class SamlSpec:
-    """A SAML start: the IdP's assertion and the role/provider pair chosen from it."""
-
-    assertion: str = field(repr=False)  # the base64 SAMLResponse, as AWS takes it
-    role_arn: str
-    principal_arn: str  # the IAM SAML provider that trusts the IdP
-    duration: int | None = None  # DurationSeconds; None: AWS's default (3600 s)
-    session_name: str | None = None  # the RoleSessionName attribute (AWS applies it)
-    not_on_or_after: datetime | None = None  # AWS refuses the assertion after this
-    region: str | None = None  # --region
-
-
-@record
-class WebIdentitySpec:
-    """A web-identity start: an OIDC token (EKS, CI) traded for a role session."""
-
-    token: str = field(repr=False)  # read when the plan is built, so the cache key matches
-    role_arn: str
-    token_file: str
-    session_name: str | None = None  # None: derived from the token's subject
-    duration: int | None = None  # DurationSeconds; None: AWS's default (3600 s)
-    from_environment: bool = False  # AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN
-    region: str | None = None  # --region
-
-
-@record
-class StartSpec:
-    """Where the starting credentials come from."""
-
-    profile: str | None = None  # explicit --profile
-    sso: SsoSpec | None = None  # an SSO account + role
-    saml: SamlSpec | None = None  # --saml-assertion
-    web_identity: WebIdentitySpec | None = None  # --web-identity-* or the environment
+    region: str | None  # --region
+    duration: int | None  # --duration, when it is the role-session start's lifetime
 
 
 @record
 class Plan:
     """Everything a credential command will do, validated before any network call."""
 
-    start: StartSpec
+    start: StartSpec  # one of the sources' specs (sources.SOURCES)
     region: str | None
     session_step: SessionStep | None = None
     hops: tuple[ChainStep, ...] = ()

@@ -662,9 +662,9 @@ def _run_as_nobody(argv: list[str]) -> tuple[int, str, str]:
         return result.code, result.out, result.err
     # Imported before the fork: the child cannot read the interpreter's own files.
     import aws_login.commands.importcache
-    import aws_login.sso.login
+    import aws_login.sso.tokens
 
-    assert aws_login.commands.importcache and aws_login.sso.login
+    assert aws_login.commands.importcache and aws_login.sso.tokens
 
     read, write = os.pipe()
     with warnings.catch_warnings():

@@ -18,25 +18,21 @@ from typing import Any, get_args, get_type_hints
 
 import pytest
 
+from aws_login import sources
 from aws_login.credentials_cache import cache_key, key_form, key_input
-from aws_login.model import (
-    ChainStep,
-    MfaInput,
-    Plan,
-    SamlSpec,
-    SessionStep,
-    SessionStepKind,
-    SsoSpec,
-    StartSpec,
-    TokenSource,
-    WebIdentitySpec,
-)
+from aws_login.model import ChainStep, MfaInput, Plan, SessionStep, SessionStepKind
 from aws_login.record import field, record, replace
+from aws_login.sources.env import EnvKeysStart
+from aws_login.sources.profile import DefaultChainStart, ProfileStart
+from aws_login.sources.saml import SamlStart
+from aws_login.sources.sso import SsoRoleStart
+from aws_login.sources.web_identity import WebIdentityStart
+from aws_login.sso import token_sources
+from aws_login.sso.token_sources import CachedToken, GivenToken, SignIn, TokenFile
+from tests.helpers import MFA_SERIAL, ROLE_A, ROLE_B, START_URL
 
 ACCOUNT = "111111111111"
-ROLE_A = f"arn:aws:iam::{ACCOUNT}:role/A"
-ROLE_B = f"arn:aws:iam::{ACCOUNT}:role/team/B"
-MFA_SERIAL = f"arn:aws:iam::{ACCOUNT}:mfa/alice"
+MFA_CODE = "480931"  # a code that no other value of the samples contains
 WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 # Secret values are distinctive, so that finding one in the key input cannot be chance.
 SSO_TOKEN = "secret-sso-access-token-7f3a"
@@ -51,32 +47,40 @@ UNKEYED = {("MfaInput", "token")}  # a new code every 30 s, asked only on a miss
 
 HOPS = (ChainStep(ROLE_A, "first", 900, EXTERNAL_IDS[0]),
         ChainStep(ROLE_B, "second", 3600, EXTERNAL_IDS[1]))
-# Every field of every sample is set (not None, no empty tuple), so that each can be changed.
-# One sample per kind of start: when a start spec type is added, add a sample for it.
+# Every field of every start is set (not None, no empty tuple), so that each can be changed:
+# one sample Plan per kind of start and of SSO token. When a spec type is added to
+# sources.SOURCES or token_sources.TOKEN_SOURCES, add a start holding it here.
+STARTS: list[sources.StartSpec] = [
+    ProfileStart("dev"),
+    SsoRoleStart(SignIn(START_URL, "eu-west-1", use_device_code=True, no_browser=True),
+                 ACCOUNT, "Admin"),
+    SsoRoleStart(CachedToken(START_URL, "eu-west-1", use_device_code=True, no_browser=True),
+                 ACCOUNT, "Admin"),
+    SsoRoleStart(GivenToken(SSO_TOKEN, START_URL, "eu-west-1"), ACCOUNT, "Admin"),
+    SsoRoleStart(TokenFile("/home/alice/token.json", START_URL, "eu-west-1"), ACCOUNT, "Admin"),
+    SamlStart(SAML_ASSERTION, ROLE_A, f"arn:aws:iam::{ACCOUNT}:saml-provider/Idp",
+              duration=3600, session_name="alice@example.com", not_on_or_after=WHEN,
+              region="eu-west-1"),
+    WebIdentityStart(WEB_TOKEN, ROLE_B, "/var/run/token", session_name="ci", duration=900,
+                     from_environment=True, region="eu-west-1"),
+    EnvKeysStart(),
+    DefaultChainStart(),
+]
 SAMPLES: list[Plan] = [
     Plan(
-        start=StartSpec(
-            profile="dev",
-            sso=SsoSpec(TokenSource.SIGN_IN, start_url="https://example.awsapps.com/start",
-                        region="eu-west-1", access_token=SSO_TOKEN,
-                        cache_file="/home/alice/token.json", use_device_code=True,
-                        no_browser=True, account_id=ACCOUNT, role_name="Admin"),
-            saml=SamlSpec(SAML_ASSERTION, ROLE_A, f"arn:aws:iam::{ACCOUNT}:saml-provider/Idp",
-                          duration=3600, session_name="alice@example.com",
-                          not_on_or_after=WHEN, region="eu-west-1"),
-            web_identity=WebIdentitySpec(WEB_TOKEN, ROLE_B, "/var/run/token", session_name="ci",
-                                         duration=900, from_environment=True,
-                                         region="eu-west-1"),
-        ),
+        start=start,
         region="eu-west-1",
         session_step=SessionStep(SessionStepKind.FEDERATION_TOKEN, 3600, "fed-alice",
                                  '{"Version":"2012-10-17","Statement":[]}'),
         hops=HOPS,
-        mfa=MfaInput(MFA_SERIAL, "123456"),
+        mfa=MfaInput(MFA_SERIAL, MFA_CODE),
         partition="aws",
         use_cache=True,
-    ),
+    )
+    for start in STARTS
 ]
+# The model names the start's type only for type checkers (sources imports the model).
+HINT_NAMES = {"StartSpec": sources.StartSpec, "TokenSpec": token_sources.TokenSpec}
 
 
 def record_fields(value: object) -> tuple[str, ...] | None:
@@ -89,8 +93,12 @@ def keyed_fields(cls: type) -> dict[str, bool]:
     return dict(getattr(cls, "__record_key__"))  # noqa: B009 - set by @record at run time
 
 
+def hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls, localns=HINT_NAMES)
+
+
 def nones_allowed(cls: type) -> set[str]:
-    return {name for name, hint in get_type_hints(cls).items() if type(None) in get_args(hint)}
+    return {name for name, hint in hints(cls).items() if type(None) in get_args(hint)}
 
 
 def other_value(value: object, where: str) -> object:
@@ -161,7 +169,7 @@ def record_types_reachable(root: type) -> set[type]:
         if cls in found:
             continue
         found.add(cls)
-        for hint in get_type_hints(cls).values():
+        for hint in hints(cls).values():
             todo.extend(kind for kind in types_in(hint) if hasattr(kind, "__record_fields__"))
     return found
 
@@ -175,9 +183,8 @@ def types_in(hint: Any) -> Iterator[Any]:
 
 
 def plan_id(plan: Plan) -> str:
-    return type(plan.start).__name__ + ":" + ",".join(
-        name for name in plan.start.__record_fields__  # type: ignore[attr-defined]
-        if getattr(plan.start, name) is not None)
+    token = plan.start.token if isinstance(plan.start, SsoRoleStart) else None
+    return type(plan.start).__name__ + ("" if token is None else f"({type(token).__name__})")
 
 
 @pytest.mark.parametrize("plan", SAMPLES, ids=plan_id)
@@ -191,15 +198,16 @@ def test_changing_any_plan_field_changes_the_key(plan: Plan) -> None:
         else:
             assert cache_key(changed, ENVIRON) == key, f"changing {where} changed the key"
         checked += 1
-    assert checked > 40  # the walk did reach the nested specs
+    assert checked > 30  # the walk did reach the nested specs
 
 
 def test_every_record_type_a_plan_can_hold_has_a_sample() -> None:
     reachable = {cls.__name__ for cls in record_types_reachable(Plan)}
     sampled = {type(value).__name__ for plan in SAMPLES for value in records_in(plan)}
     assert reachable - sampled == set(), "add a sample Plan holding these types to SAMPLES"
-    assert {"Plan", "StartSpec", "SsoSpec", "SamlSpec", "WebIdentitySpec", "ChainStep",
-            "SessionStep", "MfaInput"} <= reachable  # the walk itself works
+    assert {"Plan", "ProfileStart", "SsoRoleStart", "SignIn", "CachedToken", "GivenToken",
+            "TokenFile", "SamlStart", "WebIdentityStart", "EnvKeysStart", "DefaultChainStart",
+            "ChainStep", "SessionStep", "MfaInput"} <= reachable  # the walk itself works
 
 
 def test_only_the_mfa_code_is_left_out_of_the_key() -> None:
@@ -219,17 +227,27 @@ def test_the_mfa_code_does_not_change_the_key(code: str | None) -> None:
         != cache_key(plan, ENVIRON)
 
 
-@pytest.mark.parametrize("plan", SAMPLES, ids=plan_id)
-def test_secret_values_never_enter_the_key_input(plan: Plan) -> None:
-    hidden = [ENV_SECRET]
+def hidden_values(plan: Plan) -> set[str]:
+    """The plan's secret strings and those left out of keys, and the environment's secret."""
+    hidden = {ENV_SECRET}
     for value in records_in(plan):
         keyed = keyed_fields(type(value))
         for name in record_fields(value) or ():
             inner = getattr(value, name)
             secret_or_left_out = keyed.get(name, True)
             if isinstance(inner, str) and secret_or_left_out:
-                hidden.append(inner)
-    assert {SSO_TOKEN, SAML_ASSERTION, WEB_TOKEN, *EXTERNAL_IDS, "123456"} <= set(hidden)
+                hidden.add(inner)
+    return hidden
+
+
+def test_the_samples_hold_every_kind_of_secret() -> None:
+    assert set().union(*map(hidden_values, SAMPLES)) == {
+        ENV_SECRET, SSO_TOKEN, SAML_ASSERTION, WEB_TOKEN, *EXTERNAL_IDS, MFA_CODE}
+
+
+@pytest.mark.parametrize("plan", SAMPLES, ids=plan_id)
+def test_secret_values_never_enter_the_key_input(plan: Plan) -> None:
+    hidden = hidden_values(plan)
     text = key_input(plan, ENVIRON)
     for secret in hidden:
         assert secret not in text
@@ -244,10 +262,10 @@ def test_the_key_of_an_unchanged_plan_is_the_same_in_every_process() -> None:
     # A literal, so that no hash randomisation or dict order can hide in the key. Changing
     # it (a new field, a renamed field or type, another rule in key_form) makes every
     # user's cached credentials miss once and be fetched again: fine, but only on purpose.
-    plan = Plan(StartSpec(profile="dev"), "eu-west-1", hops=(ChainStep(ROLE_A),),
+    plan = Plan(ProfileStart("dev"), "eu-west-1", hops=(ChainStep(ROLE_A),),
                 use_cache=True)
     assert cache_key(plan, ENVIRON) == (
-        "ec11d200ef1281bd1c2ad6ea688f2344dd88bb1a9920180eed4571df67d4d91c")
+        "474f2fe252f5dba32a53a340edaacef535999b2785858beaf9675c22f8e1c209")
     assert cache_key(SAMPLES[0], ENVIRON) == cache_key(replace(SAMPLES[0]), dict(ENVIRON))
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from aws_login.model import Credentials, SsoSpec, TokenSource
+from aws_login.model import Credentials
 from aws_login.record import field, record, replace
+from aws_login.sso.token_sources import GivenToken
 
 
 @record
@@ -51,7 +52,7 @@ def test_repr_hides_secret_fields() -> None:
     creds = Credentials("ASIAEXAMPLE", "the-secret", "the-token")
     assert "the-secret" not in repr(creds) and "the-token" not in repr(creds)
     assert "ASIAEXAMPLE" in repr(creds)
-    spec = SsoSpec(TokenSource.GIVEN, access_token="tok-123")
+    spec = GivenToken(access_token="tok-123")
     assert "tok-123" not in repr(spec)
 
 

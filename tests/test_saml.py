@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 import requests
 
-from aws_login.sources import saml
+from aws_login import saml_assertion as saml
 from tests.fakes.moto_server import Recorder
 from tests.fakes.saml import (
     ADMIN,

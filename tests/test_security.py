@@ -34,15 +34,14 @@ from aws_login.model import (
     Credentials,
     MfaInput,
     Plan,
-    SamlSpec,
-    SsoSpec,
     SsoToken,
-    StartSpec,
-    TokenSource,
-    WebIdentitySpec,
 )
+from aws_login.sources.saml import SamlStart
+from aws_login.sources.sso import SsoRoleStart
+from aws_login.sources.web_identity import WebIdentityStart
 from aws_login.sso.loopback import CallbackListener
 from aws_login.sso.oidc import DeviceAuthorization, TokenReply
+from aws_login.sso.token_sources import GivenToken
 from tests.fakes.faults import (
     Fault,
     World,
@@ -228,18 +227,19 @@ def test_secret_fields_stay_out_of_repr() -> None:
         creds,
         registration,
         SsoToken(START_URL, "us-east-1", canary, when, registration, canary),
-        SsoSpec(TokenSource.GIVEN, access_token=canary),
+        GivenToken(access_token=canary),
         MfaInput("arn:aws:iam::123456789012:mfa/alice", canary),
         ChainStep(ROLE_A, "name", None, canary),
-        SamlSpec(assertion=canary, role_arn=ROLE_A, principal_arn="arn:aws:iam::1:saml-provider/x",
+        SamlStart(assertion=canary, role_arn=ROLE_A, principal_arn="arn:aws:iam::1:saml-provider/x",
                  duration=None, region=None),
-        WebIdentitySpec(token=canary, role_arn=ROLE_A, token_file="/t", session_name=None,
+        WebIdentityStart(token=canary, role_arn=ROLE_A, token_file="/t", session_name=None,
                         duration=None, from_environment=False, region=None),
         TokenReply(canary, 3600, canary),
         DeviceAuthorization(canary, "ABCD-EFGH", "https://x/device", "https://x/device?u",
                             600, 5),
         Acquired(creds, "us-east-1"),
-        Plan(start=StartSpec(sso=SsoSpec(TokenSource.GIVEN, access_token=canary)), region=None,
+        Plan(start=SsoRoleStart(GivenToken(access_token=canary), "111111111111", "Admin"),
+             region=None,
              hops=(ChainStep(ROLE_A, None, None, canary),),
              mfa=MfaInput("arn:aws:iam::123456789012:mfa/alice", canary)),
     ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from urllib.parse import quote
 
-from aws_login import credential_options
 from aws_login import region as regions
 from aws_login.acquire import acquire
 from aws_login.arns import partition_of_region
@@ -28,6 +27,7 @@ from aws_login.federation import (
 )
 from aws_login.limits import check_range
 from aws_login.model import CredentialKind, Credentials, Plan, SessionStep, SessionStepKind
+from aws_login.options import credentials as credential_options
 from aws_login.record import replace
 
 EXAMPLES = """\

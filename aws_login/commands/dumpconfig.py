@@ -14,8 +14,8 @@ from aws_login import arns, configgen
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError, UsageError
 from aws_login.files import read_limited, write_atomically
-from aws_login.model import TokenSource
-from aws_login.sso_options import add_token_arguments, build_token_spec, token_source
+from aws_login.options.sso import add_token_arguments, token_spec
+from aws_login.sso.token_sources import CachedToken, get_token
 
 EXAMPLES = """\
 examples:
@@ -68,11 +68,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     # Everything the user typed is checked before any network call (exit 2).
-    source = token_source(args)
-    if source is None:
+    spec = token_spec(args)
+    if spec is None:
         raise UsageError("dumpconfig needs an SSO token: add --start-url URL to sign in, or "
                          "--use-cache, --accesstoken-cache file://PATH or --sso-access-token")
-    spec = build_token_spec(args, source)
     if args.sso_session_name is not None:
         configgen.validate_session_name(args.sso_session_name)
     region = arns.validate_region(args.region) if args.region else None
@@ -84,15 +83,13 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     path = Path(args.output).expanduser() if args.output else None
     previous = _read(path) if path else None
 
-    from aws_login.sso.login import get_token
-
     token = get_token(spec, ctx)
     sso_region = spec.region or token.region
     start_url = spec.start_url or token.start_url or None
     session_name = args.sso_session_name or configgen.default_session_name(start_url)
     existing = configgen.locate(previous or "", session_name, str(path)) if path else None
     accesses = _discover(ctx, token.access_token, sso_region, args.max_concurrency)
-    if source is TokenSource.INTERNAL_CACHE:
+    if isinstance(spec, CachedToken):
         _remember_for_completion(accesses, ctx)
 
     config = configgen.ConfigSpec(session_name, sso_region, start_url, region,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aws_login import credential_options
 from aws_login.context import Context
+from aws_login.options import credentials as credential_options
 from aws_login.render import OUTFORMS, credential_process_json, default_outform, shell_exports
 
 EXAMPLES = """\

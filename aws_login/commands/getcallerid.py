@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from aws_login import credential_options
 from aws_login import region as regions
 from aws_login.context import Context
+from aws_login.options import credentials as credential_options
 
 EXAMPLES = """\
 examples:

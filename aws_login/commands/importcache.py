@@ -7,8 +7,8 @@ import argparse
 from aws_login.context import Context
 from aws_login.errors import OperationError, UsageError
 from aws_login.sso import tokenfile
-from aws_login.sso.login import read_token_file, sso_cache
-from aws_login.sso_options import validate_start_url
+from aws_login.sso.token_sources import validate_start_url
+from aws_login.sso.tokens import read_token_file, sso_cache
 
 EXAMPLES = """\
 examples:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from aws_login import credential_options
 from aws_login.context import Context
 from aws_login.errors import UsageError
+from aws_login.options import credentials as credential_options
 from aws_login.process import child_environment, run_child
 
 EXAMPLES = """\

@@ -1,58 +1,86 @@
 """Starting sources: where the first credentials of a plan come from.
 
-Precedence: an explicit source, one at most (an SSO account + role, --saml-assertion,
---web-identity-token-file, --profile); environment keys; the web identity environment
-(AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN); AWS_PROFILE; then the rest of botocore's default
-chain (default profile, container, EC2 IMDSv2). That is botocore's order, except that botocore
-lets an AWS_PROFILE profile with role_arn + source_profile go before the web identity
-environment; pass --profile for that. Which federated start applies is decided when the plan
-is built (credential_options), so its token is in the session cache key.
+SOURCES lists them in precedence order, as botocore's credential resolver does. The explicit
+ones come first (--profile, an SSO account + role, --saml-assertion, --web-identity-token-file):
+at most one may be given, so their order only decides which usage error comes first. Then
+the implied ones: environment keys; the web identity environment (AWS_WEB_IDENTITY_TOKEN_FILE +
+AWS_ROLE_ARN); then botocore's default chain (AWS_PROFILE, the default profile, container, EC2
+IMDSv2). That is botocore's order, except that botocore lets an AWS_PROFILE profile with
+role_arn + source_profile go before the web identity environment; pass --profile for that.
+
+Each source says whether the options and environment ask for it (`applies`, cheap: no
+botocore, no XML parser, no file read), checks them into its own frozen spec (`spec`, when the
+rest of the plan has been checked: it may read a file or ask which role to take, and a
+federated start's token is then in the session cache key), and resolves that spec into
+credentials (`resolve`, where the network is). To add a source: one module with its spec type
+and source, one entry in SOURCES and in StartSpec, and its options (options/credentials.py).
 """
 
 from __future__ import annotations
 
-from aws_login.context import Context
-from aws_login.model import Credentials, StartSpec
-from aws_login.sources import env
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from aws_login.errors import UsageError
+from aws_login.sources import env, profile, saml, sso, web_identity
+from aws_login.sources.env import EnvKeysStart
+from aws_login.sources.profile import DefaultChainStart, ProfileStart
+from aws_login.sources.saml import SamlStart
+from aws_login.sources.sso import SsoRoleStart
+from aws_login.sources.web_identity import WebIdentityStart
+
+if TYPE_CHECKING:
+    from aws_login.context import Context
+    from aws_login.model import Credentials
+    from aws_login.providers import StartSource
+
+# Every spec also says which profile clients follow (`profile`): ProfileStart's, else None.
+StartSpec = ProfileStart | SsoRoleStart | SamlStart | WebIdentityStart | EnvKeysStart \
+    | DefaultChainStart
+
+# In precedence order: the run starts from the first one that applies (see the docstring).
+SOURCES: tuple[StartSource[Any], ...] = (
+    profile.PROFILE,
+    sso.SSO_ROLE,
+    saml.SAML,
+    web_identity.WEB_IDENTITY_OPTIONS,
+    env.ENV_KEYS,
+    web_identity.WEB_IDENTITY_ENVIRONMENT,
+    profile.DEFAULT_CHAIN,
+)
+# The source that resolves each spec type (the first one of that type: the two web identity
+# sources share theirs). tests check that every StartSpec type has one.
+_BY_SPEC: dict[type, StartSource[Any]] = {}
+for _source in SOURCES:
+    _BY_SPEC.setdefault(_source.spec_type, _source)
+
+
+def choose(args: argparse.Namespace, ctx: Context) -> StartSource[Any]:
+    """The source the options and environment ask for. Every explicit source checks its
+    options, in SOURCES order; more than one explicit source is a usage error."""
+    explicit: list[StartSource[Any]] = []
+    for source in SOURCES:
+        if source.given is None or not source.applies(args, ctx):
+            continue
+        if explicit and all(s.role_session is None for s in (*explicit, source)):
+            # (--profile and an SSO role): said at once, before later sources' checks
+            raise UsageError(f"give either {explicit[0].given} or {source.given}, not both")
+        explicit.append(source)
+    if len(explicit) > 1:
+        # The role-session start is named first: it is what combines with nothing.
+        named = sorted(explicit, key=lambda source: source.role_session is None)
+        raise UsageError("give one starting source, not "
+                         + " and ".join(str(source.given) for source in named))
+    if explicit:
+        return explicit[0]
+    return next(source for source in SOURCES
+                if source.given is None and source.applies(args, ctx))
 
 
 def resolve_start(start: StartSpec, ctx: Context) -> Credentials:
-    # Imported here: each source pulls in what only it needs (botocore, http.server, ...).
-    from aws_login.sources import profile
-
-    if start.profile is not None:
-        # Clients then follow the chosen profile's settings, whatever AWS_PROFILE says.
-        ctx.clients.use_profile(start.profile)
-    else:
+    if not isinstance(start, ProfileStart):
         # botocore reads AWS_PROFILE for every client it creates, even when the credentials
         # come from elsewhere: a stale name must be a usage error, not a crash.
         profile.check_env_profile(ctx)
-    if start.sso is not None:
-        from aws_login.sources import sso
-
-        ctx.log(f"starting source: SSO role {start.sso.account_id}/{start.sso.role_name} "
-                f"(token from {start.sso.source.value})")
-        return sso.from_sso(start.sso, ctx)
-    if start.saml is not None:
-        from aws_login.sources import saml
-
-        ctx.log(f"starting source: SAML role {start.saml.role_arn} (--saml-assertion)")
-        return saml.from_saml(start.saml, ctx)
-    if start.web_identity is not None:
-        from aws_login.sources import web_identity
-
-        origin = ("AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN"
-                  if start.web_identity.from_environment else "--web-identity-token-file")
-        ctx.log(f"starting source: web identity role {start.web_identity.role_arn} ({origin})")
-        return web_identity.from_web_identity(start.web_identity, ctx)
-    if start.profile is not None:
-        ctx.log(f"starting source: profile {start.profile!r} (--profile)")
-        return profile.from_profile(start.profile, ctx)
-    from_env = env.from_environment(ctx.environ)
-    if from_env is not None:
-        ctx.log("starting source: environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY")
-        ctx.log.add_secret(from_env.secret_access_key, from_env.session_token)
-        return from_env
-    ctx.log("starting source: botocore default chain (AWS_PROFILE, config files, "
-            "container, EC2 instance metadata)")
-    return profile.from_default_chain(ctx)
+    creds: Credentials = _BY_SPEC[type(start)].resolve(start, ctx)
+    return creds

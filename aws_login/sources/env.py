@@ -2,24 +2,57 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from aws_login.errors import UsageError
 from aws_login.model import CredentialKind, Credentials
+from aws_login.record import record
 
-# The variables EKS and CI systems set for a web-identity start (read in web_identity.py).
-TOKEN_FILE_VARIABLE = "AWS_WEB_IDENTITY_TOKEN_FILE"
+if TYPE_CHECKING:
+    from aws_login.context import Context
+    from aws_login.model import RoleSession, StartSettings
+    from aws_login.providers import StartSource
 
 
-def web_identity_applies(environ: Mapping[str, str]) -> bool:
-    """Whether the environment's web identity is the starting source (no explicit one given):
-    AWS_WEB_IDENTITY_TOKEN_FILE is set and no environment keys, which botocore tries first.
-    Kept here, away from the web identity code, because every run asks."""
-    if environ.get("AWS_ACCESS_KEY_ID", "").strip() or \
-            environ.get("AWS_SECRET_ACCESS_KEY", "").strip():
-        return False
-    return bool(environ.get(TOKEN_FILE_VARIABLE, "").strip())
+@record
+class EnvKeysStart:
+    """AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are set: they are read (and checked) when
+    the start is resolved; the session cache key holds them as a digest."""
+
+    profile = None  # clients follow AWS_PROFILE / the defaults (see StartSpec)
+
+
+class _EnvKeys:
+    spec_type = EnvKeysStart
+    given = None
+    role_session: RoleSession | None = None
+
+    def applies(self, args: argparse.Namespace, ctx: Context) -> bool:
+        # Either one set: the start is theirs (one without the other is refused then).
+        return bool(ctx.environ.get("AWS_ACCESS_KEY_ID", "").strip()
+                    or ctx.environ.get("AWS_SECRET_ACCESS_KEY", "").strip())
+
+    def spec(self, args: argparse.Namespace, ctx: Context,
+             settings: StartSettings) -> EnvKeysStart:
+        return EnvKeysStart()
+
+    def starting_role(self, spec: EnvKeysStart) -> str | None:
+        return None
+
+    def resolve(self, spec: EnvKeysStart, ctx: Context) -> Credentials:
+        creds = from_environment(ctx.environ)
+        if creds is None:  # (cannot happen: `applies` saw one of the keys)
+            raise UsageError("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+        ctx.log("starting source: environment variables AWS_ACCESS_KEY_ID/"
+                "AWS_SECRET_ACCESS_KEY")
+        ctx.log.add_secret(creds.secret_access_key, creds.session_token)
+        return creds
+
+
+ENV_KEYS: StartSource[EnvKeysStart] = _EnvKeys()
 
 
 def from_environment(environ: Mapping[str, str]) -> Credentials | None:

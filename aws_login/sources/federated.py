@@ -1,8 +1,7 @@
 """What the two federated starts (SAML and web identity) share: reading the file the user
 named, the region STS is called in, and the one unsigned AssumeRoleWith* call.
 
-Kept apart from both so that the web identity path does not import the SAML module (its XML
-parser and dataclasses cost more than the rest of the plan).
+Kept apart from both, so that neither source module imports the other.
 """
 
 from __future__ import annotations

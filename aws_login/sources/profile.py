@@ -8,16 +8,95 @@ AWS_EC2_METADATA_DISABLED, so aws-login reuses it rather than reimplementing it.
 
 from __future__ import annotations
 
-from typing import Any
+import argparse
+from typing import TYPE_CHECKING, Any
 
-from aws_login.aws_errors import as_utc, translate_errors
-from aws_login.context import Context
+from aws_login import completion
 from aws_login.errors import NoCredentialsError, UsageError
 from aws_login.model import CredentialKind, Credentials
+from aws_login.record import record
+
+if TYPE_CHECKING:
+    from aws_login.context import Context
+    from aws_login.model import RoleSession, StartSettings
+    from aws_login.providers import StartSource
 
 # botocore's `method` names for providers whose credentials are role sessions.
 _ROLE_METHODS = {"assume-role", "assume-role-with-web-identity", "sso", "iam-role",
                  "container-role", "assume-role-with-saml"}
+
+
+@record
+class ProfileStart:
+    """--profile NAME: the profile's credentials, whatever kind botocore finds there."""
+
+    profile: str  # clients follow this profile's settings too (e.g. its region)
+
+
+@record
+class DefaultChainStart:
+    """Nothing explicit and no environment start: botocore's default chain."""
+
+    profile = None  # clients follow AWS_PROFILE / the defaults (see StartSpec)
+
+
+def add_arguments(group: argparse._ArgumentGroup) -> None:
+    option = group.add_argument(
+        "--profile", metavar="NAME",
+        help="start from this AWS profile (any kind botocore understands), e.g. --profile dev; "
+             "default: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else "
+             "AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, else AWS_PROFILE, else the "
+             "default profile, container or EC2 instance credentials")
+    completion.attach(option, completion.profiles)
+
+
+class _Profile:
+    spec_type = ProfileStart
+    given = "--profile"
+    role_session: RoleSession | None = None
+
+    def applies(self, args: argparse.Namespace, ctx: Context) -> bool:
+        if args.profile is not None and not args.profile.strip():
+            raise UsageError("--profile needs a profile name, e.g. --profile dev")
+        return args.profile is not None
+
+    def spec(self, args: argparse.Namespace, ctx: Context,
+             settings: StartSettings) -> ProfileStart:
+        return ProfileStart(args.profile)
+
+    def starting_role(self, spec: ProfileStart) -> str | None:
+        return None
+
+    def resolve(self, spec: ProfileStart, ctx: Context) -> Credentials:
+        # Clients then follow the chosen profile's settings, whatever AWS_PROFILE says.
+        ctx.clients.use_profile(spec.profile)
+        ctx.log(f"starting source: profile {spec.profile!r} (--profile)")
+        return from_profile(spec.profile, ctx)
+
+
+class _DefaultChain:
+    spec_type = DefaultChainStart
+    given = None
+    role_session: RoleSession | None = None
+
+    def applies(self, args: argparse.Namespace, ctx: Context) -> bool:
+        return True  # the last resort
+
+    def spec(self, args: argparse.Namespace, ctx: Context,
+             settings: StartSettings) -> DefaultChainStart:
+        return DefaultChainStart()
+
+    def starting_role(self, spec: DefaultChainStart) -> str | None:
+        return None
+
+    def resolve(self, spec: DefaultChainStart, ctx: Context) -> Credentials:
+        ctx.log("starting source: botocore default chain (AWS_PROFILE, config files, "
+                "container, EC2 instance metadata)")
+        return from_default_chain(ctx)
+
+
+PROFILE: StartSource[ProfileStart] = _Profile()
+DEFAULT_CHAIN: StartSource[DefaultChainStart] = _DefaultChain()
 
 
 def from_profile(name: str, ctx: Context) -> Credentials:
@@ -61,6 +140,8 @@ def check_profile_exists(name: str, session: Any, ctx: Context, via: str = "--pr
 
 
 def _load(session: Any, what: str) -> Any:
+    from aws_login.aws_errors import translate_errors
+
     with translate_errors(f"loading credentials from {what}"):
         creds = session.get_credentials()
         if creds is not None:
@@ -70,6 +151,8 @@ def _load(session: Any, what: str) -> Any:
 
 
 def _convert(creds: Any, source: str, ctx: Context) -> Credentials:
+    from aws_login.aws_errors import as_utc
+
     frozen = creds.get_frozen_credentials()
     ctx.log.add_secret(frozen.secret_key, frozen.token)
     method = getattr(creds, "method", "")

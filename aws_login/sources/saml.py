@@ -5,108 +5,119 @@ browser POST a base64 `SAMLResponse` to https://signin.aws.amazon.com/saml. aws-
 that value, lists the role/provider pairs of its Role attribute and trades the assertion for
 a role session. The call is unsigned: the signed assertion is the proof.
 
-Everything about the input is checked when the plan is built, before any network call, so
-bad input exits 2 with one line. The XML is parsed with expat directly, refusing DOCTYPE and
-entity declarations (SAML never has them), so a hostile file cannot expand or fetch anything.
+This module reads the input, chooses the role (asking through the Context) and calls STS;
+the parsing is saml_assertion.py's, imported only when --saml-assertion is given. Everything
+about the input is checked when the plan is built, before any network call, so bad input
+exits 2 with one line.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
+import argparse
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, timezone
-from typing import TextIO
-from urllib.parse import unquote
-from xml.etree import ElementTree
-from xml.parsers import expat
+from datetime import datetime
+from typing import TYPE_CHECKING, TextIO
 
-from aws_login import arns
-from aws_login.context import Context
+from aws_login import arns, completion
 from aws_login.errors import AwsCallError, OperationError, UsageError
-from aws_login.limits import ASSUME_ROLE_DURATION
-from aws_login.model import Credentials, SamlSpec
-from aws_login.record import record
-from aws_login.sources.federated import assume_unsigned, read_limited, sts_region
+from aws_login.model import Credentials, RoleSession
+from aws_login.record import field, record
+
+if TYPE_CHECKING:
+    from aws_login.context import Context
+    from aws_login.model import StartSettings
+    from aws_login.providers import StartSource
+    from aws_login.saml_assertion import SamlRole
 
 OPTION = "--saml-assertion"
-ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
-SESSION_NAME_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
-SESSION_DURATION_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
-CAPTURE_HINT = ("copy the SAMLResponse form field of the POST to "
-                "https://signin.aws.amazon.com/saml from the browser's developer tools")
-
-# AWS takes at most 100,000 base64 characters; the input may be wrapped or URL-encoded
-# (each %2B is 3 characters for 1), so allow some slack before refusing to read further.
-MAX_ASSERTION_CHARS = 100_000
-MAX_INPUT_BYTES = 4 * MAX_ASSERTION_CHARS
-# How far the local clock may be ahead of the IdP's before an assertion counts as expired.
-CLOCK_SKEW = timedelta(minutes=5)
 _ASK_ATTEMPTS = 3
 
-_PROTOCOL = "{urn:oasis:names:tc:SAML:2.0:protocol}"
-_ASSERTION = "{urn:oasis:names:tc:SAML:2.0:assertion}"
-_SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
-_PROVIDER_RE = re.compile(
-    r"arn:(aws|aws-us-gov|aws-cn):iam::([0-9]{12}):saml-provider/[\w.-]{1,128}", re.ASCII)
-_BASE64_RE = re.compile(r"[A-Za-z0-9+/]+={0,2}", re.ASCII)
-# ADFS writes seven fractional digits, which datetime.fromisoformat (3.10) refuses.
-_TIMESTAMP_RE = re.compile(
-    r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?", re.ASCII)
-
 
 @record
-class SamlRole:
-    """One role/provider pair of the Role attribute."""
+class SamlStart:
+    """A SAML start: the IdP's assertion and the role/provider pair chosen from it."""
 
+    assertion: str = field(repr=False)  # the base64 SAMLResponse, as AWS takes it
     role_arn: str
-    principal_arn: str
+    principal_arn: str  # the IAM SAML provider that trusts the IdP
+    duration: int | None = None  # DurationSeconds; None: AWS's default (3600 s)
+    session_name: str | None = None  # the RoleSessionName attribute (AWS applies it)
+    not_on_or_after: datetime | None = None  # AWS refuses the assertion after this
+    region: str | None = None  # --region
 
-    @property
-    def provider_name(self) -> str:
-        return self.principal_arn.rsplit("/", 1)[-1]
-
-
-@record
-class SamlAssertion:
-    """What aws-login reads from a SAMLResponse (its signature is AWS's to check)."""
-
-    roles: tuple[SamlRole, ...]
-    session_name: str | None = None
-    session_duration: str | None = None  # the attribute's text, checked by start_duration
-    not_on_or_after: datetime | None = None
-    ignored: tuple[str, ...] = ()  # Role values that are not a valid pair
+    profile = None  # clients follow AWS_PROFILE / the defaults (see StartSpec)
 
 
-class _Refused(Exception):
-    """Raised from the expat handlers: the document declares a DOCTYPE or entities."""
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    saml = parser.add_argument_group("SAML identity provider (JumpCloud, Okta, ADFS, ...)")
+    saml.add_argument(
+        "--saml-assertion", metavar="PATH|-",
+        help="start from the base64 SAMLResponse your IdP posts to "
+             "https://signin.aws.amazon.com/saml, saved in a file or given on standard input "
+             "(-), e.g. --saml-assertion ~/saml.txt; SessionDuration in it sets the lifetime "
+             "unless --duration does")
+    saml_role = saml.add_argument(
+        "--saml-role-arn", metavar="ARN",
+        help="the role to take when the assertion grants several, e.g. --saml-role-arn "
+             "arn:aws:iam::123456789012:role/Admin (default: the only one; on a terminal, "
+             "asked)")
+    completion.attach(saml_role, completion.role_arn)
+
+
+class _Saml:
+    spec_type = SamlStart
+    given = OPTION
+    role_session = RoleSession("SAML", "AssumeRoleWithSAML")
+
+    def applies(self, args: argparse.Namespace, ctx: Context) -> bool:
+        if args.saml_role_arn is not None and args.saml_assertion is None:
+            raise UsageError("--saml-role-arn chooses a role of --saml-assertion; add the "
+                             "assertion")
+        return args.saml_assertion is not None
+
+    def spec(self, args: argparse.Namespace, ctx: Context,
+             settings: StartSettings) -> SamlStart:
+        return plan_spec(args.saml_assertion, args.saml_role_arn, settings.duration,
+                         settings.region, ctx)
+
+    def starting_role(self, spec: SamlStart) -> str | None:
+        return spec.role_arn
+
+    def resolve(self, spec: SamlStart, ctx: Context) -> Credentials:
+        ctx.log(f"starting source: SAML role {spec.role_arn} (--saml-assertion)")
+        return from_saml(spec, ctx)
+
+
+SAML: StartSource[SamlStart] = _Saml()
 
 
 # --- building the plan ---------------------------------------------------------------------
 
 def plan_spec(path: str, wanted_role: str | None, duration: int | None, region: str | None,
-              ctx: Context) -> SamlSpec:
+              ctx: Context) -> SamlStart:
     """Read, decode and check the assertion and pick the role (asking on a terminal)."""
+    from aws_login import saml_assertion as parsing  # the XML parser: only for SAML
+    from aws_login.sources.federated import read_limited
+
     from_stdin = path == "-"
     where = f"{OPTION} -" if from_stdin else f"{OPTION} {path}"
-    raw = read_stdin(ctx.stdin, where) if from_stdin else read_limited(
-        path, OPTION, MAX_INPUT_BYTES, "a SAMLResponse")
-    encoded = normalize(raw, where)
+    raw = read_stdin(ctx.stdin, where, parsing.MAX_INPUT_BYTES) if from_stdin else read_limited(
+        path, OPTION, parsing.MAX_INPUT_BYTES, "a SAMLResponse")
+    encoded = parsing.normalize(raw, where)
     ctx.log.add_secret(encoded)
-    assertion = parse_assertion(encoded, where)
+    assertion = parsing.parse_assertion(encoded, where)
     for value in assertion.ignored:
-        ctx.warn(f"ignoring the Role value {_quoted(value)} of the SAML assertion: it is "
-                 "not a role ARN and a SAML provider ARN separated by a comma")
+        ctx.warn(f"ignoring the Role value {parsing.quoted(value)} of the SAML assertion: it "
+                 "is not a role ARN and a SAML provider ARN separated by a comma")
     # The assertion came on stdin, so stdin cannot also answer a question.
     can_ask = not from_stdin and ctx.stdin_is_terminal() and ctx.stderr_is_terminal()
     role = choose_role(assertion.roles, wanted_role,
                        (lambda roles: ask_role(roles, ctx)) if can_ask else None)
-    return SamlSpec(
+    return SamlStart(
         assertion=encoded,
         role_arn=role.role_arn,
         principal_arn=role.principal_arn,
-        duration=duration if duration is not None else start_duration(
+        duration=duration if duration is not None else parsing.start_duration(
             assertion.session_duration, ctx.warn),
         session_name=assertion.session_name,
         not_on_or_after=assertion.not_on_or_after,
@@ -114,213 +125,12 @@ def plan_spec(path: str, wanted_role: str | None, duration: int | None, region: 
     )
 
 
-def read_stdin(stdin: TextIO, where: str) -> str:
-    text = stdin.read(MAX_INPUT_BYTES + 1)
-    if len(text) > MAX_INPUT_BYTES:
-        raise UsageError(f"{where}: standard input has more than {MAX_INPUT_BYTES} characters, "
+def read_stdin(stdin: TextIO, where: str, max_chars: int) -> str:
+    text = stdin.read(max_chars + 1)
+    if len(text) > max_chars:
+        raise UsageError(f"{where}: standard input has more than {max_chars} characters, "
                          "too many for a SAMLResponse")
     return text
-
-
-def normalize(raw: str, where: str) -> str:
-    """The base64 SAMLResponse from what a person pasted: white space and line breaks are
-    dropped, and a URL-encoded form value (SAMLResponse=...%2B...&RelayState=) is decoded."""
-    text = "".join(raw.split())
-    if text.startswith("SAMLResponse="):
-        text = text[len("SAMLResponse="):].split("&", 1)[0]
-    if "%" in text:
-        text = unquote(text)  # not unquote_plus: "+" is a base64 character
-    if not text:
-        raise UsageError(f"{where}: the input is empty; {CAPTURE_HINT}")
-    if text.startswith("<"):
-        raise UsageError(f"{where}: this is XML, not the base64 SAMLResponse; AWS needs the "
-                         f"value exactly as the IdP sent it: {CAPTURE_HINT}")
-    if len(text) > MAX_ASSERTION_CHARS:
-        raise UsageError(f"{where}: the SAMLResponse has {len(text)} characters; AWS accepts "
-                         f"at most {MAX_ASSERTION_CHARS}")
-    return text
-
-
-def parse_assertion(encoded: str, where: str) -> SamlAssertion:
-    """Decode a base64 SAMLResponse and read the attributes AWS uses."""
-    if not _BASE64_RE.fullmatch(encoded):
-        raise UsageError(f"{where}: not base64 (it has characters outside A-Z a-z 0-9 + / =); "
-                         f"{CAPTURE_HINT}")
-    try:
-        document = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
-        raise UsageError(f"{where}: the base64 is cut short (its length is not a whole number "
-                         f"of blocks); copy the whole SAMLResponse value") from None
-    if not document.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        raise UsageError(f"{where}: the base64 does not decode to XML, so it is not a "
-                         f"SAMLResponse; {CAPTURE_HINT}")
-    root = _parse_xml(document, where)
-    if root.tag != f"{_PROTOCOL}Response":
-        raise UsageError(f"{where}: the decoded XML is not a SAML 2.0 Response (its root element "
-                         f"is {_local(root.tag)!r}); {CAPTURE_HINT}")
-    _check_status(root, where)
-    assertions = root.findall(f"{_ASSERTION}Assertion")
-    if not assertions:
-        if root.find(f"{_ASSERTION}EncryptedAssertion") is not None:
-            raise UsageError(f"{where}: the assertion is encrypted, so aws-login cannot read "
-                             "which roles it grants; turn off assertion encryption for the "
-                             "AWS application in the IdP")
-        raise UsageError(f"{where}: the SAML Response holds no Assertion; {CAPTURE_HINT}")
-    values: dict[str, list[str]] = {}
-    for assertion in assertions:
-        # One Attribute with several values is the norm; some IdPs repeat the Attribute.
-        for attribute in assertion.iter(f"{_ASSERTION}Attribute"):
-            texts = [(value.text or "").strip()
-                     for value in attribute.iter(f"{_ASSERTION}AttributeValue")]
-            values.setdefault(attribute.get("Name", ""), []).extend(t for t in texts if t)
-    if not values.get(ROLE_ATTRIBUTE):
-        raise UsageError(f"{where}: the SAML assertion has no {ROLE_ATTRIBUTE} attribute, so it "
-                         "grants no AWS role; ask the IdP's administrator to give you access "
-                         "to an AWS role")
-    roles: list[SamlRole] = []
-    ignored: list[str] = []
-    for value in values[ROLE_ATTRIBUTE]:
-        role = _role_pair(value)
-        if role is None:
-            ignored.append(value)
-        elif role not in roles:
-            roles.append(role)
-    if not roles:
-        raise UsageError(f"{where}: no value of the SAML Role attribute is a role ARN and a "
-                         "SAML provider ARN separated by a comma (e.g. "
-                         f"{arns.ROLE_ARN_EXAMPLE},arn:aws:iam::123456789012:saml-provider/"
-                         "JumpCloud); fix the role mapping in the IdP")
-    return SamlAssertion(
-        roles=tuple(roles),
-        session_name=_first(values.get(SESSION_NAME_ATTRIBUTE)),
-        session_duration=_first(values.get(SESSION_DURATION_ATTRIBUTE)),
-        not_on_or_after=_expiry(assertions),
-        ignored=tuple(ignored),
-    )
-
-
-def _parse_xml(document: bytes, where: str) -> ElementTree.Element:
-    builder = ElementTree.TreeBuilder()
-    parser = expat.ParserCreate(namespace_separator="}")
-
-    def refuse(*_: object) -> int:
-        raise _Refused()
-
-    def start(name: str, attributes: dict[str, str]) -> None:
-        builder.start(_qualified(name), {_qualified(k): v for k, v in attributes.items()})
-
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.buffer_text = True
-    parser.StartElementHandler = start
-    parser.EndElementHandler = lambda name: builder.end(_qualified(name))
-    parser.CharacterDataHandler = builder.data
-    try:
-        parser.Parse(document, True)
-        return builder.close()
-    except _Refused:
-        raise UsageError(f"{where}: the decoded XML declares a DOCTYPE or entities, which a "
-                         "SAML response never does; refusing to read it") from None
-    except expat.ExpatError as exc:
-        hint = ("it looks cut short: copy the whole SAMLResponse value"
-                if exc.code in (expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS],
-                                expat.errors.codes[expat.errors.XML_ERROR_UNCLOSED_TOKEN],
-                                expat.errors.codes[expat.errors.XML_ERROR_PARTIAL_CHAR])
-                else CAPTURE_HINT)
-        raise UsageError(f"{where}: the decoded SAMLResponse is not well-formed XML "
-                         f"({expat.errors.messages[exc.code]} at line {exc.lineno}, column "
-                         f"{exc.offset + 1}); {hint}") from None
-
-
-def _first(texts: list[str] | None) -> str | None:
-    return texts[0] if texts else None
-
-
-def _qualified(name: str) -> str:
-    """expat's "uri}local" as ElementTree's "{uri}local"."""
-    return "{" + name if "}" in name else name
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _check_status(root: ElementTree.Element, where: str) -> None:
-    code = root.find(f"{_PROTOCOL}Status/{_PROTOCOL}StatusCode")
-    if code is None or code.get("Value", _SUCCESS) == _SUCCESS:
-        return
-    detail = "/".join(_status_name(c.get("Value", "")) for c in code.iter(f"{_PROTOCOL}StatusCode"))
-    raise UsageError(f"{where}: the IdP reports that the sign-in failed ({detail}); sign in "
-                     "to the IdP again and capture a new SAMLResponse")
-
-
-def _status_name(value: str) -> str:
-    return value.rsplit(":", 1)[-1] or "unknown"
-
-
-def _role_pair(value: str) -> SamlRole | None:
-    """"role ARN,provider ARN" in either order (a role name may itself hold a comma)."""
-    parts = [part.strip() for part in re.split(r",(?=\s*arn:)", value)]
-    if len(parts) != 2:
-        return None
-    providers = [part for part in parts if _PROVIDER_RE.fullmatch(part)]
-    if len(providers) != 1:
-        return None
-    provider = providers[0]
-    role_text = parts[1] if parts[0] == provider else parts[0]
-    try:
-        role = arns.parse_role_arn(role_text)
-    except UsageError:
-        return None
-    if provider.split(":", 2)[1] != role.partition:
-        return None
-    return SamlRole(str(role), provider)
-
-
-def _expiry(assertions: Sequence[ElementTree.Element]) -> datetime | None:
-    """The earliest NotOnOrAfter of the assertion's conditions and subject confirmation."""
-    found: list[datetime] = []
-    for assertion in assertions:
-        for tag in ("Conditions", "SubjectConfirmationData"):
-            for element in assertion.iter(f"{_ASSERTION}{tag}"):
-                when = _timestamp(element.get("NotOnOrAfter"))
-                if when is not None:
-                    found.append(when)
-    return min(found) if found else None
-
-
-def _timestamp(text: str | None) -> datetime | None:
-    match = _TIMESTAMP_RE.fullmatch((text or "").strip())
-    if match is None:
-        return None  # informational: AWS decides; an odd value must not block the user
-    whole, fraction, zone = match.groups()
-    micro = (fraction or "0")[:6].ljust(6, "0")
-    try:
-        value = datetime.fromisoformat(f"{whole}.{micro}{'' if zone in (None, 'Z') else zone}")
-    except ValueError:
-        return None
-    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def start_duration(attribute: str | None, warn: Callable[[str], None]) -> int | None:
-    """DurationSeconds from the SessionDuration attribute, kept within what AWS allows."""
-    if attribute is None:
-        return None
-    try:
-        seconds = int(attribute)
-    except ValueError:
-        warn(f"ignoring the SAML SessionDuration {_quoted(attribute)}: not a number of "
-             "seconds")
-        return None
-    low, high = ASSUME_ROLE_DURATION
-    if not low <= seconds <= high:
-        clamped = min(max(seconds, low), high)
-        warn(f"the SAML SessionDuration {seconds} s is outside {low}-{high} s; using "
-             f"{clamped} s")
-        return clamped
-    return seconds
 
 
 # --- choosing the role ---------------------------------------------------------------------
@@ -347,40 +157,31 @@ def choose_role(roles: Sequence[SamlRole], wanted: str | None,
 
 
 def ask_role(roles: Sequence[SamlRole], ctx: Context) -> SamlRole:
-    """Ask on stderr which role to take; read the number (or the ARN) from stdin."""
-    lines = ["The SAML assertion grants these roles:"]
-    lines += [f"  {index}) {role.role_arn}  (provider {role.provider_name})"
-              for index, role in enumerate(roles, start=1)]
-    ctx.stderr.write("\n".join(lines) + "\n")
-    for _ in range(_ASK_ATTEMPTS):
-        ctx.stderr.write(f"Role to assume [1-{len(roles)}]: ")
-        ctx.stderr.flush()
-        line = ctx.stdin.readline()
-        if not line:
-            ctx.stderr.write("\n")  # Ctrl-D echoes no line break; keep the error on its own
-            raise UsageError("no role was chosen (end of input); pass --saml-role-arn ARN")
-        answer = line.strip()
-        if answer.isdecimal() and 1 <= int(answer) <= len(roles):
-            return roles[int(answer) - 1]
-        for role in roles:
-            if answer == role.role_arn:
-                return role
-        ctx.stderr.write(f"aws-login: {_quoted(answer)} is not one of 1-{len(roles)}\n")
-    raise UsageError("no role was chosen; pass --saml-role-arn ARN")
+    """Ask which role to take (its number or its ARN)."""
+    from aws_login.context import NoChoice
+
+    try:
+        index = ctx.choose("The SAML assertion grants these roles:",
+                           [(role.role_arn, f"{role.role_arn}  (provider {role.provider_name})")
+                            for role in roles],
+                           "Role to assume", attempts=_ASK_ATTEMPTS)
+    except NoChoice as exc:
+        raise UsageError("no role was chosen (end of input); pass --saml-role-arn ARN"
+                         if exc.ended else "no role was chosen; pass --saml-role-arn ARN") \
+            from None
+    return roles[index]
 
 
 def _listing(roles: Sequence[SamlRole]) -> str:
     return ", ".join(role.role_arn for role in roles)
 
 
-def _quoted(text: str) -> str:
-    """A value from the input, quoted and shortened for a message."""
-    return repr(text if len(text) <= 80 else text[:77] + "...")
-
-
 # --- the STS call --------------------------------------------------------------------------
 
-def from_saml(spec: SamlSpec, ctx: Context) -> Credentials:
+def from_saml(spec: SamlStart, ctx: Context) -> Credentials:
+    from aws_login.saml_assertion import CLOCK_SKEW
+    from aws_login.sources.federated import assume_unsigned, sts_region
+
     if spec.not_on_or_after is not None and ctx.now() > spec.not_on_or_after + CLOCK_SKEW:
         raise OperationError(
             f"the SAML assertion expired at {spec.not_on_or_after:%Y-%m-%d %H:%M:%S} UTC (IdPs "
@@ -398,7 +199,7 @@ def from_saml(spec: SamlSpec, ctx: Context) -> Credentials:
     return creds
 
 
-def _explain(exc: AwsCallError, spec: SamlSpec) -> OperationError:
+def _explain(exc: AwsCallError, spec: SamlStart) -> OperationError:
     error = exc.within(f"AssumeRoleWithSAML ({spec.role_arn})")
     if exc.code == "ValidationError" and "DurationSeconds" in exc.detail:
         error.message += (f" (the role allows less than {spec.duration} s; pass a lower "

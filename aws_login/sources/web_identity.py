@@ -11,17 +11,23 @@ ignores it (botocore, too, ignores these variables for an explicitly chosen prof
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from aws_login import arns
-from aws_login.context import Context
+from aws_login import arns, completion
 from aws_login.errors import AwsCallError, OperationError, UsageError
-from aws_login.model import Credentials, WebIdentitySpec
-from aws_login.sources.env import TOKEN_FILE_VARIABLE
-from aws_login.sources.federated import assume_unsigned, read_limited, sts_region
+from aws_login.model import Credentials, RoleSession
+from aws_login.record import field, record
 
+if TYPE_CHECKING:
+    from aws_login.context import Context
+    from aws_login.model import StartSettings
+    from aws_login.providers import StartSource
+
+TOKEN_FILE_VARIABLE = "AWS_WEB_IDENTITY_TOKEN_FILE"
 ROLE_ARN_VARIABLE = "AWS_ROLE_ARN"
 SESSION_NAME_VARIABLE = "AWS_ROLE_SESSION_NAME"
 # STS takes tokens of 4-20,000 characters; the file may add a line break.
@@ -30,8 +36,84 @@ MAX_TOKEN_CHARS = 20_000
 _MAX_FILE_BYTES = MAX_TOKEN_CHARS + 1024
 
 
+@record
+class WebIdentityStart:
+    """A web-identity start: an OIDC token (EKS, CI) traded for a role session."""
+
+    token: str = field(repr=False)  # read when the plan is built, so the cache key matches
+    role_arn: str
+    token_file: str
+    session_name: str | None = None  # None: derived from the token's subject
+    duration: int | None = None  # DurationSeconds; None: AWS's default (3600 s)
+    from_environment: bool = False  # AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN
+    region: str | None = None  # --region
+
+    profile = None  # clients follow AWS_PROFILE / the defaults (see StartSpec)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    web = parser.add_argument_group(
+        "web identity (OIDC token: EKS, GitHub Actions, GitLab CI, ...)")
+    web.add_argument(
+        "--web-identity-token-file", metavar="PATH",
+        help="start from the OIDC token in this file, e.g. --web-identity-token-file "
+             "/var/run/secrets/eks.amazonaws.com/serviceaccount/token (default: "
+             "AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN when no access keys are set); the "
+             "session name is AWS_ROLE_SESSION_NAME, else the token's subject")
+    web_role = web.add_argument(
+        "--web-identity-role-arn", metavar="ARN",
+        help="the role to assume with the token, e.g. --web-identity-role-arn "
+             "arn:aws:iam::123456789012:role/ci-deploy")
+    completion.attach(web_role, completion.role_arn)
+
+
+class _WebIdentity:
+    """What both ways in share: the spec type, the role session and the STS call."""
+
+    spec_type = WebIdentityStart
+    role_session = RoleSession("web identity", "AssumeRoleWithWebIdentity")
+
+    def starting_role(self, spec: WebIdentityStart) -> str | None:
+        return spec.role_arn
+
+    def resolve(self, spec: WebIdentityStart, ctx: Context) -> Credentials:
+        origin = ("AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN" if spec.from_environment
+                  else "--web-identity-token-file")
+        ctx.log(f"starting source: web identity role {spec.role_arn} ({origin})")
+        return from_web_identity(spec, ctx)
+
+
+class _FromOptions(_WebIdentity):
+    given = "--web-identity-token-file"
+
+    def applies(self, args: argparse.Namespace, ctx: Context) -> bool:
+        return args.web_identity_token_file is not None or \
+            args.web_identity_role_arn is not None
+
+    def spec(self, args: argparse.Namespace, ctx: Context,
+             settings: StartSettings) -> WebIdentityStart:
+        return option_spec(args.web_identity_token_file, args.web_identity_role_arn,
+                           settings.duration, settings.region, ctx.environ)
+
+
+class _FromEnvironment(_WebIdentity):
+    given = None
+
+    def applies(self, args: argparse.Namespace, ctx: Context) -> bool:
+        # (after the environment keys in SOURCES: botocore, too, tries those first)
+        return bool(ctx.environ.get(TOKEN_FILE_VARIABLE, "").strip())
+
+    def spec(self, args: argparse.Namespace, ctx: Context,
+             settings: StartSettings) -> WebIdentityStart:
+        return environment_spec(ctx.environ, settings.duration, settings.region)
+
+
+WEB_IDENTITY_OPTIONS: StartSource[WebIdentityStart] = _FromOptions()
+WEB_IDENTITY_ENVIRONMENT: StartSource[WebIdentityStart] = _FromEnvironment()
+
+
 def environment_spec(environ: Mapping[str, str], duration: int | None,
-                     region: str | None) -> WebIdentitySpec:
+                     region: str | None) -> WebIdentityStart:
     token_file = environ[TOKEN_FILE_VARIABLE].strip()
     role_text = environ.get(ROLE_ARN_VARIABLE, "").strip()
     if not role_text:
@@ -43,7 +125,7 @@ def environment_spec(environ: Mapping[str, str], duration: int | None,
 
 
 def option_spec(token_file: str | None, role_arn: str | None, duration: int | None,
-                region: str | None, environ: Mapping[str, str]) -> WebIdentitySpec:
+                region: str | None, environ: Mapping[str, str]) -> WebIdentityStart:
     if token_file is None or role_arn is None:
         raise UsageError("--web-identity-token-file and --web-identity-role-arn go together; "
                          "give both, e.g. --web-identity-token-file /run/token "
@@ -57,7 +139,7 @@ def option_spec(token_file: str | None, role_arn: str | None, duration: int | No
 
 def _spec(token_file: str, file_source: str, role_text: str, role_source: str,
           duration: int | None, region: str | None, environ: Mapping[str, str],
-          from_environment: bool) -> WebIdentitySpec:
+          from_environment: bool) -> WebIdentityStart:
     try:
         role_arn = str(arns.parse_role_arn(role_text))
     except UsageError as exc:
@@ -68,8 +150,10 @@ def _spec(token_file: str, file_source: str, role_text: str, role_source: str,
             arns.validate_session_name(session_name)
         except UsageError as exc:
             raise UsageError(f"{SESSION_NAME_VARIABLE}: {exc.message}") from None
+    from aws_login.sources.federated import read_limited
+
     text = read_limited(token_file, file_source, _MAX_FILE_BYTES, "a web identity token")
-    return WebIdentitySpec(
+    return WebIdentityStart(
         token=_checked_token(text, f"{file_source} {token_file}"),
         role_arn=role_arn,
         token_file=token_file,
@@ -119,7 +203,9 @@ def _jwt_subject(token: str) -> str | None:
     return subject if isinstance(subject, str) and subject.strip() else None
 
 
-def from_web_identity(spec: WebIdentitySpec, ctx: Context) -> Credentials:
+def from_web_identity(spec: WebIdentityStart, ctx: Context) -> Credentials:
+    from aws_login.sources.federated import assume_unsigned, sts_region
+
     region = sts_region(spec.region, spec.role_arn, ctx)
     name = spec.session_name or default_session_name(spec.token, ctx.now())
     ctx.log.add_secret(spec.token)
@@ -131,7 +217,7 @@ def from_web_identity(spec: WebIdentitySpec, ctx: Context) -> Credentials:
     return creds
 
 
-def _explain(exc: AwsCallError, spec: WebIdentitySpec) -> OperationError:
+def _explain(exc: AwsCallError, spec: WebIdentityStart) -> OperationError:
     error = exc.within(f"AssumeRoleWithWebIdentity ({spec.role_arn})")
     if exc.code == "ExpiredTokenException":
         error.message += (f" (the token in {spec.token_file} has expired; get a fresh one: "

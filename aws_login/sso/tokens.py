@@ -1,5 +1,5 @@
-"""Get an SSO access token from exactly one source (--sso-access-token, --accesstoken-cache,
---use-cache, --start-url), refreshing and signing in as needed.
+"""Getting an SSO access token from the source the run chose (sso/token_sources.py):
+refreshing and signing in as needed.
 
 With --use-cache, refresh and sign-in are single-flight across processes: the first process
 takes the start URL's lock and does the work; the others wait on the lock, then find the
@@ -11,22 +11,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aws_login import region as regions
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError, UsageError
 from aws_login.files import read_text
-from aws_login.model import ClientRegistration, SsoSpec, SsoToken, TokenSource
+from aws_login.model import ClientRegistration, SsoToken
 from aws_login.sso import tokenfile
 from aws_login.sso.cache import SsoCache
-from aws_login.sso.oidc import DEVICE_GRANT, OidcApi
-from aws_login.sso.signin import (
+from aws_login.sso.flows import (
     REGISTERED_REDIRECT,
     SignInUi,
     device_sign_in,
     pkce_sign_in,
     refresh,
 )
+from aws_login.sso.oidc import DEVICE_GRANT, OidcApi
+
+if TYPE_CHECKING:
+    from aws_login.sso.token_sources import CachedToken, GivenToken, SignIn, TokenFile
 
 # A token with less than this left is refreshed first, so it outlives the calls made with it.
 REFRESH_WINDOW = timedelta(minutes=10)
@@ -34,17 +38,10 @@ REFRESH_WINDOW = timedelta(minutes=10)
 GIVEN_TOKEN_LIFETIME = timedelta(hours=1)
 
 
-def get_token(spec: SsoSpec, ctx: Context) -> SsoToken:
-    if spec.source is TokenSource.GIVEN:
-        assert spec.access_token is not None
-        ctx.log.add_secret(spec.access_token)
-        return SsoToken(spec.start_url or "", regions.for_sso(spec.region, None, ctx),
-                        spec.access_token, ctx.now() + GIVEN_TOKEN_LIFETIME)
-    if spec.source is TokenSource.EXTERNAL_CACHE:
-        return _from_external_file(spec, ctx)
-    if spec.source is TokenSource.INTERNAL_CACHE:
-        return _from_internal_cache(spec, ctx)
-    return sign_in(spec, ctx, None)
+def given(spec: GivenToken, ctx: Context) -> SsoToken:
+    ctx.log.add_secret(spec.access_token)
+    return SsoToken(spec.start_url or "", regions.for_sso(spec.region, None, ctx),
+                    spec.access_token, ctx.now() + GIVEN_TOKEN_LIFETIME)
 
 
 def sso_cache(ctx: Context) -> SsoCache:
@@ -55,9 +52,8 @@ def _fresh(token: SsoToken, ctx: Context) -> bool:
     return token.expires_at - ctx.now() > REFRESH_WINDOW
 
 
-def _from_external_file(spec: SsoSpec, ctx: Context) -> SsoToken:
-    assert spec.cache_file is not None
-    token = read_token_file(spec.cache_file)
+def from_token_file(spec: TokenFile, ctx: Context) -> SsoToken:
+    token = read_token_file(spec.location)
     ctx.log.add_secret(token.access_token, token.refresh_token)
     if _fresh(token, ctx):
         return token
@@ -73,7 +69,7 @@ def _from_external_file(spec: SsoSpec, ctx: Context) -> SsoToken:
         return token  # still valid for a few minutes: better than failing
     if failure is not None and failure.transient:
         raise failure  # the network failed, not the sign-in: say so, naming the refresh
-    raise OperationError(f"the token in {spec.cache_file} expired at "
+    raise OperationError(f"the token in {spec.location} expired at "
                          f"{tokenfile.format_timestamp(token.expires_at)} and cannot be "
                          "refreshed; sign in again (e.g. aws sso login) and retry")
 
@@ -95,7 +91,7 @@ def read_token_file(location: str) -> SsoToken:
         raise UsageError(f"--accesstoken-cache: {path}: {exc.message}") from None
 
 
-def _from_internal_cache(spec: SsoSpec, ctx: Context) -> SsoToken:
+def from_internal_cache(spec: CachedToken, ctx: Context) -> SsoToken:
     cache = sso_cache(ctx)
     start_url = spec.start_url or _only_cached_start_url(cache)
     token = cache.load_token(start_url)
@@ -135,7 +131,8 @@ def _from_internal_cache(spec: SsoSpec, ctx: Context) -> SsoToken:
                 f"the cached sign-in for {start_url} {state}{why}; sign in from a terminal: "
                 f"aws-login getcallerid --use-cache --start-url {start_url}"
                 + ("" if spec.region is None else f" --sso-region {spec.region}"))
-        fresh = sign_in(spec, ctx, cache, token.region if token else None,
+        fresh = sign_in(spec.sign_in(spec.start_url), ctx, cache,
+                        token.region if token else None,
                         device_code_allowed=ctx.stderr_is_terminal())
         cache.store_token(fresh)
         return fresh
@@ -153,14 +150,13 @@ def _only_cached_start_url(cache: SsoCache) -> str:
                      f"({', '.join(urls)}); choose one with --start-url")
 
 
-def sign_in(spec: SsoSpec, ctx: Context, cache: SsoCache | None,
+def sign_in(spec: SignIn, ctx: Context, cache: SsoCache | None,
             token_region: str | None = None, device_code_allowed: bool = True) -> SsoToken:
     """Sign in now: the browser (PKCE) flow when a browser can open, else the device flow.
 
     `device_code_allowed` False: nobody would see the code (e.g. a credential_process helper,
     whose stderr the SDK captures), so fail rather than wait for an approval that never comes.
     """
-    assert spec.start_url is not None
     region = regions.for_sso(spec.region, token_region, ctx)
     api = _oidc(region, ctx)
     ui = SignInUi(say=ctx.warn, open_url=ctx.open_url, sleep=ctx.sleep, now=ctx.now,
@@ -200,7 +196,7 @@ def _registration(api: OidcApi, start_url: str, region: str, flow: str,
     return registration
 
 
-def _can_interact(spec: SsoSpec, ctx: Context) -> bool:
+def _can_interact(spec: CachedToken, ctx: Context) -> bool:
     """Whether someone can finish a sign-in nobody asked for explicitly: a browser we may
     open, or a terminal on stderr that shows the device code. (Not stdin: under
     credential_process the SDK passes its terminal on stdin but captures stderr.)"""

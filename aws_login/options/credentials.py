@@ -1,7 +1,9 @@
 """The credential options shared by console, dumpcreds, getcallerid and runas.
 
-`add_arguments` declares them; `build_plan` validates them into a Plan before any network
-call, so every usage error exits 2 without touching AWS.
+`add_arguments` declares them (each starting source declares its own group); `build_plan`
+validates them into a Plan before any network call, so every usage error exits 2 without
+touching AWS: first which source applies (sources.choose, where each source checks its own
+options), then the steps, and last the source's own spec (which may read a file or ask).
 """
 
 from __future__ import annotations
@@ -9,9 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Literal
 
-from aws_login import arns, completion, sso_options
+from aws_login import arns, completion, sources
 from aws_login import region as regions
 from aws_login.context import Context
 from aws_login.errors import UsageError
@@ -27,35 +28,28 @@ from aws_login.model import (
     Plan,
     SessionStep,
     SessionStepKind,
-    SsoSpec,
-    StartSpec,
+    StartSettings,
 )
+from aws_login.options import sso as sso_options
+from aws_login.sources import profile, saml, sso, web_identity
 
 FEDERATION_POLICY_MAX = 2048
 FEDERATION_POLICY_FILE_MAX = 1 << 20  # a file may be pretty-printed; never read one unbounded
 
-Federated = Literal["SAML", "web identity"]
-_START_CALL = {"SAML": "AssumeRoleWithSAML", "web identity": "AssumeRoleWithWebIdentity"}
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    # Each source declares its own options; the groups keep the order of --help.
     start = parser.add_argument_group("starting credentials")
-    profile = start.add_argument(
-        "--profile", metavar="NAME",
-        help="start from this AWS profile (any kind botocore understands), e.g. --profile dev; "
-             "default: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else "
-             "AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, else AWS_PROFILE, else the "
-             "default profile, container or EC2 instance credentials")
-    completion.attach(profile, completion.profiles)
+    profile.add_arguments(start)
     start.add_argument(
         "--region", metavar="REGION",
         help="region for STS calls and the result, e.g. --region eu-west-1; default: "
              "AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else the partition's "
              "first region (us-east-1, us-gov-west-1, cn-north-1)")
 
-    sso_group = sso_options.add_token_arguments(parser)
-    sso_options.add_role_arguments(sso_group)
-    _add_federated_arguments(parser)
+    sso.add_arguments(sso_options.add_token_arguments(parser))
+    saml.add_arguments(parser)
+    web_identity.add_arguments(parser)
 
     session = parser.add_argument_group("session step (long-term IAM user keys only)")
     step = session.add_mutually_exclusive_group()
@@ -109,14 +103,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
     region = arns.validate_region(args.region) if args.region else None
-    if args.profile is not None and not args.profile.strip():
-        raise UsageError("--profile needs a profile name, e.g. --profile dev")
-    sso = sso_options.build_role_spec(args)
-    if sso is not None and args.profile is not None:
-        raise UsageError("give either --profile or an SSO role (--sso-acct-id, "
-                         "--sso-role-name), not both")
-
-    federated = _federated_start(args, ctx, sso)
+    source = sources.choose(args, ctx)
+    # A start that is a role session (SAML, web identity) rules out a session step.
+    session = source.role_session
     start_duration: int | None = None
 
     hops, partition = _hops(args)
@@ -131,9 +120,9 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
         if args.mfa_serial:
             raise UsageError("GetFederationToken does not take MFA; use --get-session-token "
                              "with --mfa-serial instead")
-    if session_step is not None and federated is not None:
+    if session_step is not None and session is not None:
         raise UsageError(f"{session_step.kind.value} needs long-term IAM user keys, but a "
-                         f"{federated} start gives a role session; drop "
+                         f"{session.name} start gives a role session; drop "
                          "--get-session-token / --get-federation-token")
     if args.duration is not None:
         if hops:
@@ -146,21 +135,20 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
             session_step = SessionStep(session_step.kind, args.duration,
                                        session_step.federation_name,
                                        session_step.federation_policy)
-        elif federated is not None:
-            check_range("--duration", args.duration, ASSUME_ROLE_DURATION,
-                        _START_CALL[federated])
+        elif session is not None:
+            check_range("--duration", args.duration, ASSUME_ROLE_DURATION, session.call)
             start_duration = args.duration
         else:
             raise UsageError("--duration applies to --assume-roles or a session step "
                              "(--get-session-token, --get-federation-token); add one of them")
-    # A federated start is a role session, so its first hop is already a chained one.
-    check_chained_duration(tuple(hops), None if federated is None else f"the {federated} start")
+    # After a role-session start, the first hop is already a chained one.
+    check_chained_duration(tuple(hops), None if session is None else f"the {session.name} start")
     if args.external_id is not None and not hops:
         raise UsageError("--external-id applies to the first role of --assume-roles; add it")
 
     # Last: reading the assertion may ask which role to take, after every cheap check passed.
-    start = _start_spec(args, ctx, sso, federated, start_duration, region)
-    partition = _start_partition(start, partition, region)
+    start = source.spec(args, ctx, StartSettings(region, start_duration))
+    partition = _start_partition(source.starting_role(start), partition, region)
     return Plan(
         start=start,
         region=region,
@@ -172,92 +160,18 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
     )
 
 
-def _add_federated_arguments(parser: argparse.ArgumentParser) -> None:
-    saml = parser.add_argument_group("SAML identity provider (JumpCloud, Okta, ADFS, ...)")
-    saml.add_argument(
-        "--saml-assertion", metavar="PATH|-",
-        help="start from the base64 SAMLResponse your IdP posts to "
-             "https://signin.aws.amazon.com/saml, saved in a file or given on standard input "
-             "(-), e.g. --saml-assertion ~/saml.txt; SessionDuration in it sets the lifetime "
-             "unless --duration does")
-    saml_role = saml.add_argument(
-        "--saml-role-arn", metavar="ARN",
-        help="the role to take when the assertion grants several, e.g. --saml-role-arn "
-             "arn:aws:iam::123456789012:role/Admin (default: the only one; on a terminal, "
-             "asked)")
-    completion.attach(saml_role, completion.role_arn)
-    web = parser.add_argument_group(
-        "web identity (OIDC token: EKS, GitHub Actions, GitLab CI, ...)")
-    web.add_argument(
-        "--web-identity-token-file", metavar="PATH",
-        help="start from the OIDC token in this file, e.g. --web-identity-token-file "
-             "/var/run/secrets/eks.amazonaws.com/serviceaccount/token (default: "
-             "AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN when no access keys are set); the "
-             "session name is AWS_ROLE_SESSION_NAME, else the token's subject")
-    web_role = web.add_argument(
-        "--web-identity-role-arn", metavar="ARN",
-        help="the role to assume with the token, e.g. --web-identity-role-arn "
-             "arn:aws:iam::123456789012:role/ci-deploy")
-    completion.attach(web_role, completion.role_arn)
-
-
-def _federated_start(args: argparse.Namespace, ctx: Context,
-                     sso: SsoSpec | None) -> Federated | None:
-    """Which federated start applies (options, else the web identity environment)."""
-    saml = args.saml_assertion is not None
-    web = args.web_identity_token_file is not None or args.web_identity_role_arn is not None
-    if args.saml_role_arn is not None and not saml:
-        raise UsageError("--saml-role-arn chooses a role of --saml-assertion; add the assertion")
-    given = [name for name, present in (
-        ("--saml-assertion", saml), ("--web-identity-token-file", web),
-        ("--profile", args.profile is not None),
-        ("an SSO role (--sso-acct-id, --sso-role-name)", sso is not None)) if present]
-    if (saml or web) and len(given) > 1:
-        raise UsageError(f"give one starting source, not {' and '.join(given)}")
-    if saml:
-        return "SAML"
-    if web:
-        return "web identity"
-    if sso is None and args.profile is None:
-        from aws_login.sources.env import web_identity_applies
-
-        if web_identity_applies(ctx.environ):
-            return "web identity"
-    return None
-
-
-def _start_spec(args: argparse.Namespace, ctx: Context, sso: SsoSpec | None,
-                federated: Federated | None, duration: int | None,
-                region: str | None) -> StartSpec:
-    if federated == "SAML":
-        from aws_login.sources import saml
-
-        return StartSpec(saml=saml.plan_spec(args.saml_assertion, args.saml_role_arn,
-                                             duration, region, ctx))
-    if federated == "web identity":
-        from aws_login.sources import web_identity
-
-        if args.web_identity_token_file is None and args.web_identity_role_arn is None:
-            return StartSpec(web_identity=web_identity.environment_spec(
-                ctx.environ, duration, region))
-        return StartSpec(web_identity=web_identity.option_spec(
-            args.web_identity_token_file, args.web_identity_role_arn, duration, region,
-            ctx.environ))
-    return StartSpec(profile=args.profile, sso=sso)
-
-
-def _start_partition(start: StartSpec, partition: str | None, region: str | None) -> str | None:
-    """The plan's partition, now that a federated start's role is known."""
-    spec = start.saml or start.web_identity
-    if spec is None:
+def _start_partition(role_arn: str | None, partition: str | None,
+                     region: str | None) -> str | None:
+    """The plan's partition, now that a role-session start's role is known."""
+    if role_arn is None:
         return partition
-    own = arns.parse_role_arn(spec.role_arn).partition
+    own = arns.parse_role_arn(role_arn).partition
     if partition is not None and own != partition:
-        raise UsageError(f"the starting role {spec.role_arn} is in partition {own} but "
+        raise UsageError(f"the starting role {role_arn} is in partition {own} but "
                          f"--assume-roles is in {partition}; a chain stays in one partition")
     if region:
         regions.check_partition(regions.Setting(region, regions.GIVEN), own,
-                                f"the starting role {spec.role_arn}")
+                                f"the starting role {role_arn}")
     return own
 
 

@@ -1,0 +1,82 @@
+"""The provider lists: every spec type has its source, the explicit starting sources come
+before the implied ones, deciding which source applies imports nothing heavy, and the Context's
+one prompt for a choice."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import pytest
+
+from aws_login import sources
+from aws_login.context import Context, NoChoice
+from aws_login.sso import token_sources
+
+
+def test_every_start_spec_type_has_exactly_one_resolving_source() -> None:
+    assert set(sources.StartSpec.__args__) == {s.spec_type for s in sources.SOURCES}
+    assert set(sources._BY_SPEC) == set(sources.StartSpec.__args__)
+
+
+def test_explicit_sources_come_before_the_implied_ones_and_the_default_chain_is_last() -> None:
+    given = [source.given is not None for source in sources.SOURCES]
+    assert given == sorted(given, reverse=True)
+    assert sources.SOURCES[-1] is sources.profile.DEFAULT_CHAIN
+
+
+def test_every_token_spec_type_has_exactly_one_source() -> None:
+    types = [source.spec_type for source in token_sources.TOKEN_SOURCES]
+    assert len(types) == len(set(types))
+    assert set(types) == set(token_sources.TokenSpec.__args__)
+
+
+def test_deciding_the_sources_imports_no_network_xml_or_server_code() -> None:
+    # Build a plan from environment keys: every source is asked whether it applies.
+    code = (
+        "import argparse, io, sys\n"
+        "from aws_login.context import Context\n"
+        "from aws_login.options import credentials\n"
+        "parser = argparse.ArgumentParser()\n"
+        "credentials.add_arguments(parser)\n"
+        "ctx = Context({'AWS_ACCESS_KEY_ID': 'AKIAX', 'AWS_SECRET_ACCESS_KEY': 's'},\n"
+        "              io.StringIO(), io.StringIO(), io.StringIO())\n"
+        "credentials.build_plan(parser.parse_args([]), ctx)\n"
+        "heavy = ('botocore', 'boto3', 'xml.parsers.expat', 'xml.etree.ElementTree',\n"
+        "         'http.server', 'aws_login.saml_assertion', 'aws_login.sso.tokens',\n"
+        "         'aws_login.sso.flows', 'aws_login.sso.oidc', 'aws_login.aws')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout == "[]\n"
+
+
+def _context(answers: str) -> tuple[Context, io.StringIO]:
+    stderr = io.StringIO()
+    return Context({}, io.StringIO(), stderr, io.StringIO(answers)), stderr
+
+
+def test_choose_takes_a_number_or_the_answer_itself() -> None:
+    options = [("a", "first (a)"), ("b", "second (b)")]
+    ctx, stderr = _context("2\n")
+    assert ctx.choose("Pick one:", options, "Which") == 1
+    assert stderr.getvalue() == "Pick one:\n  1) first (a)\n  2) second (b)\nWhich [1-2]: "
+    ctx, _ = _context("a\n")
+    assert ctx.choose("Pick one:", options, "Which") == 0
+
+
+def test_choose_asks_again_then_gives_up() -> None:
+    ctx, stderr = _context("3\nx\n0\n")
+    with pytest.raises(NoChoice) as raised:
+        ctx.choose("Pick:", [("a", "a"), ("b", "b")], "Which", attempts=3)
+    assert not raised.value.ended
+    assert stderr.getvalue().count("aws-login: ") == 3
+    assert "aws-login: '3' is not one of 1-2\n" in stderr.getvalue()
+
+
+def test_choose_at_end_of_input_ends_the_line() -> None:
+    ctx, stderr = _context("")
+    with pytest.raises(NoChoice) as raised:
+        ctx.choose("Pick:", [("a", "a"), ("b", "b")], "Which")
+    assert raised.value.ended and stderr.getvalue().endswith("Which [1-2]: \n")
