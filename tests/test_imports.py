@@ -116,3 +116,57 @@ def test_the_graph_holds_every_module_and_a_known_lazy_import() -> None:
 
 def test_the_package_has_no_import_cycle() -> None:
     assert cycles(import_graph()) == []
+
+
+# The layers of ARCHITECTURE.md, lowest first: a module imports only from its own layer or
+# lower ones, so lower layers can be understood (and tested) without the higher ones.
+LAYERS: dict[str, tuple[str, ...]] = {
+    "foundation": ("aws_login", "record", "errors", "log", "digest", "paths", "model", "arns",
+                   "limits", "files", "retry", "providers", "fastpath"),
+    "edges": ("context", "aws_errors", "sts", "clients", "federation", "saml_assertion",
+              "configgen", "render", "completion", "sso", "sso.loopback", "sso.tokenfile",
+              "sso.cache", "sso.oidc", "sso.portal", "sso.known_roles"),
+    "core": ("region", "mfa", "process", "chain", "credentials_cache", "acquire", "sources",
+             "sources.*", "sso.flows", "sso.tokens", "sso.token_sources", "sso.discovery"),
+    "options": ("options", "options.*"),
+    "commands": ("commands", "commands.*"),
+    "entry": ("cli", "__main__"),
+}
+# Deliberate upward imports, each with its reason.
+UPWARD = {
+    ("aws_login.fastpath", "aws_login.cli"): "the console script hands a call it cannot "
+                                              "answer to the whole program",
+}
+
+
+def layer_of(module: str) -> int:
+    name = module.removeprefix("aws_login.") if module != "aws_login" else module
+    for rank, members in enumerate(LAYERS.values()):
+        for member in members:
+            if name == member or (member.endswith(".*") and name.startswith(member[:-1])):
+                return rank
+    raise AssertionError(f"{module} is in no layer: add it to LAYERS and ARCHITECTURE.md")
+
+
+def test_every_import_goes_down_the_layers() -> None:
+    upward = {(module, target) for module, targets in import_graph().items()
+              for target in targets if layer_of(target) > layer_of(module)}
+    assert upward == set(UPWARD)
+
+
+def test_commands_do_not_import_each_other() -> None:
+    graph = import_graph()
+    assert {(module, target) for module, targets in graph.items()
+            if module.startswith("aws_login.commands.")
+            for target in targets if target.startswith("aws_login.commands.")} == set()
+
+
+def test_only_the_aws_edge_modules_import_botocore() -> None:
+    importers = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in runtime_imports(ast.parse(path.read_text(), str(path))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""])
+            if any(name.split(".")[0] in ("botocore", "boto3") for name in names):
+                importers.add(module_name(path))
+    assert importers == {"aws_login.clients", "aws_login.aws_errors"}
