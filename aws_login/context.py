@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     import random
 
     from aws_login.clients import AwsClients
+    from aws_login.prompts import PromptService
+    from aws_login.prompts.options import PromptSettings
     from aws_login.retry import RetryPolicy
 
 
@@ -49,9 +51,12 @@ class Context:
                  monotonic: Callable[[], float] = time.monotonic,
                  rng: random.Random | None = None,
                  open_url: Callable[[str], bool] = _open_url,
-                 signin_timeout: float = 300.0) -> None:
+                 signin_timeout: float = 300.0, tty: str | None = "/dev/tty",
+                 mfa_timeout: float = 60.0) -> None:
         """`sleep`, `monotonic` and `rng` (None: a fresh one) make the retry policy's timing:
-        a test that fakes the sleep should fake the monotonic clock with it."""
+        a test that fakes the sleep should fake the monotonic clock with it. `tty`: the
+        controlling terminal to ask on when stdin/stderr are not one (None: never);
+        `mfa_timeout`: how long --mfa-process and ykman may take to give a code."""
         self.environ = environ
         self.stdout = stdout
         self.stderr = stderr
@@ -62,6 +67,10 @@ class Context:
         self._rng = rng
         self.open_url = open_url
         self.signin_timeout = signin_timeout  # how long a browser sign-in may take
+        self.tty_path = tty
+        self.mfa_timeout = mfa_timeout
+        self.prompt_settings: PromptSettings | None = None  # set from the options, if any
+        self._prompt: PromptService | None = None
         self.log = DebugLog(stderr)
         self.argv: tuple[str, ...] = ()  # the command line's words, set by cli.main
         self._clients: AwsClients | None = None
@@ -112,15 +121,22 @@ class Context:
         self.stderr.write(f"aws-login: {message}\n")
         self.stderr.flush()
 
-    def prompt_secret(self, question: str) -> str:
-        """Ask on stderr and read a line from stdin without echo when it is a terminal."""
-        if self.stdin is sys.stdin and self.stdin_is_terminal():
-            import getpass
+    @property
+    def prompt(self) -> PromptService:
+        """The one way to ask the person anything (aws_login/prompts); built on first use, so
+        a cache hit never imports it."""
+        if self._prompt is None:
+            from aws_login.prompts import PromptService
+            from aws_login.prompts.options import from_environment
 
-            return getpass.getpass(question, stream=self.stderr)
-        self.stderr.write(question)
-        self.stderr.flush()
-        return self.stdin.readline().strip()
+            settings = self.prompt_settings or from_environment(self.environ)
+            self._prompt = PromptService(self, settings)
+        return self._prompt
+
+    def close(self) -> None:
+        """The end of the run: take down what the prompt service still shows."""
+        if self._prompt is not None:
+            self._prompt.close()
 
 
 def _is_terminal(stream: TextIO) -> bool:

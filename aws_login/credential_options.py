@@ -30,6 +30,7 @@ from aws_login.model import (
     SsoSpec,
     StartSpec,
 )
+from aws_login.prompts import options as prompt_options
 
 FEDERATION_POLICY_MAX = 2048
 FEDERATION_POLICY_FILE_MAX = 1 << 20  # a file may be pretty-printed; never read one unbounded
@@ -105,9 +106,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     chain.add_argument(
         "--mfa-token", metavar="CODE",
         help="the current 6-digit MFA code, e.g. --mfa-token 123456")
+    prompt_options.add_arguments(parser)
 
 
 def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
+    prompt_options.configure(args, ctx)  # first: a bad --prompt fails before anything asks
     region = arns.validate_region(args.region) if args.region else None
     if args.profile is not None and not args.profile.strip():
         raise UsageError("--profile needs a profile name, e.g. --profile dev")
