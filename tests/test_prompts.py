@@ -127,6 +127,9 @@ def test_the_terminal_choice_takes_a_number_or_the_option(user_keys: None) -> No
     ctx = _context("9\nB\n", terminal=True)
     assert ctx.prompt.choose("Role to assume", ["A", "B"]) == 1
     assert "aws-login: '9' is not one of 1-2\n" in stderr_of(ctx)
+    ctx = _context("arn-b\n", terminal=True)
+    assert ctx.prompt.choose("Role", ["arn-a  (first)", "arn-b  (second)"],
+                             names=["arn-a", "arn-b"]) == 1
     with pytest.raises(NoAnswer) as failed:
         _context("x\ny\nz\n", terminal=True).prompt.choose("Pick", ["A", "B"])
     assert failed.value.reason == "3 answers were not one of 1-2"

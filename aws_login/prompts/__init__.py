@@ -43,11 +43,16 @@ class PromptService:
             self._ctx.log(f"questions are asked on: {self._channel.name}")
         return self._channel
 
-    def can_ask(self) -> bool:
-        """Whether a person can be reached at all (the device code, a role to choose)."""
+    def can_ask(self, stdin_taken: bool = False) -> bool:
+        """Whether a person can be reached (a role to choose); `stdin_taken`: stdin carries
+        data (e.g. --saml-assertion -), so the terminal channel cannot read an answer there."""
+        if stdin_taken and self.channel.name == "terminal":
+            return False
         return self.channel.reaches_person
 
-    can_show = can_ask  # the device-code sign-in asks whether its code would be seen
+    def can_show(self) -> bool:
+        """Whether a message would be seen by someone (the device code of a sign-in)."""
+        return self.channel.reaches_person
 
     def require(self, need: str, instead: str) -> None:
         """Fail now, before any network call, when nobody can be asked: `need` says what is
@@ -64,11 +69,16 @@ class PromptService:
     def ask_text(self, question: str) -> str:
         return self.channel.ask(question, secret=False)
 
-    def choose(self, question: str, options: Sequence[str], heading: str | None = None) -> int:
-        """The index in `options` of the person's choice."""
+    def choose(self, question: str, options: Sequence[str], heading: str | None = None,
+               names: Sequence[str] = ()) -> int:
+        """The index in `options` of the person's choice; `heading` goes above the list.
+        On a terminal the answer is a number, an option's text, or one of `names` (another
+        name per option, e.g. the role ARN without its description)."""
         if not options:
             raise ValueError("choose() needs at least one option")
-        return self.channel.choose(question, options, heading)
+        if names and len(names) != len(options):
+            raise ValueError("choose() needs one name per option")
+        return self.channel.choose(question, options, heading, names)
 
     def show(self, message: str) -> Shown:
         """Show `message` until the returned handle is closed (e.g. "touch your YubiKey"

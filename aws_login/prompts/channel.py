@@ -51,7 +51,8 @@ class Channel:
         """One answer (without its line break); NoAnswer at end of input, Cancelled on Cancel."""
         raise NotImplementedError
 
-    def choose(self, question: str, options: Sequence[str], heading: str | None) -> int:
+    def choose(self, question: str, options: Sequence[str], heading: str | None,
+               names: Sequence[str] = ()) -> int:
         """The index of the option the person picked."""
         raise NotImplementedError
 

@@ -63,7 +63,8 @@ class DialogChannel(Channel):
         return self._run(question, self._ask_args(self._text(question.rstrip(": ")),
                                                   secret)).strip()
 
-    def choose(self, question: str, options: Sequence[str], heading: str | None) -> int:
+    def choose(self, question: str, options: Sequence[str], heading: str | None,
+               names: Sequence[str] = ()) -> int:
         text = self._text(question if heading is None else f"{heading}\n{question}")
         output = self._run(question, self._choose_args(text, options)).strip()
         index = self._chosen(output, options)

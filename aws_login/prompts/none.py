@@ -27,7 +27,8 @@ class NoChannel(Channel):
     def ask(self, question: str, *, secret: bool) -> str:
         raise UsageError(f"cannot ask {question.rstrip(': ')!r}: {unreachable(self._settings)}")
 
-    def choose(self, question: str, options: Sequence[str], heading: str | None) -> int:
+    def choose(self, question: str, options: Sequence[str], heading: str | None,
+               names: Sequence[str] = ()) -> int:
         raise UsageError(f"cannot ask {question.rstrip(': ')!r}: {unreachable(self._settings)}")
 
     def show(self, message: str) -> Shown:

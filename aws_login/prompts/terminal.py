@@ -29,7 +29,8 @@ class LineChannel(Channel):
             raise NoAnswer(question, "end of input")
         return line.strip()
 
-    def choose(self, question: str, options: Sequence[str], heading: str | None) -> int:
+    def choose(self, question: str, options: Sequence[str], heading: str | None,
+               names: Sequence[str] = ()) -> int:
         lines = [] if heading is None else [heading]
         lines += [f"  {index}) {option}" for index, option in enumerate(options, start=1)]
         self._write("\n".join(lines) + "\n")
@@ -43,6 +44,8 @@ class LineChannel(Channel):
                 return int(answer) - 1
             if answer in options:
                 return options.index(answer)
+            if answer in names:
+                return list(names).index(answer)
             shown = answer if len(answer) <= 80 else answer[:77] + "..."
             self._write(f"aws-login: {shown!r} is not one of 1-{len(options)}\n")
         raise NoAnswer(question, f"{TRIES} answers were not one of 1-{len(options)}")
