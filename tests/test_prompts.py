@@ -11,6 +11,7 @@ import os
 import shlex
 import subprocess
 import sys
+import termios
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -598,3 +599,29 @@ def test_a_cache_hit_asks_nothing(cache_env: Path, user_keys: None) -> None:
     assert first.code == 0, first.err
     again = run_cli(["dumpcreds", "--use-cache", *MFA_CHAIN, "--prompt", "none"])
     assert (again.code, again.out) == (0, first.out)
+
+
+def test_the_tty_channel_shows_messages_and_takes_a_choice(user_keys: None) -> None:
+    # In this process: the pty's slave by name as the "controlling terminal" (stdin and
+    # stderr are not terminals), as a device-code sign-in or a SAML role choice would use it.
+    master, slave = os.openpty()
+    quiet = termios.tcgetattr(slave)
+    quiet[3] &= ~termios.ECHO  # the typed-ahead line's echo would land anywhere on screen
+    termios.tcsetattr(slave, termios.TCSANOW, quiet)
+    try:
+        ctx = Context(environ=os.environ, stdout=io.StringIO(), stderr=io.StringIO(),
+                      stdin=io.StringIO(), tty=os.ttyname(slave))
+        assert ctx.prompt.can_show() and ctx.prompt.channel.name == "tty"
+        ctx.prompt.say("to sign in, open https://device.sso/ and enter the code WDJB-MJHT")
+        os.write(master, b"2\n")  # typed ahead: the terminal keeps the line until it is read
+        assert ctx.prompt.choose("Role to assume", ["A", "B"], "Roles:") == 1
+        ctx.close()
+        screen = os.read(master, 4096).decode()
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert screen == ("aws-login: to sign in, open https://device.sso/ and enter the code "
+                      "WDJB-MJHT\r\nRoles:\r\n  1) A\r\n  2) B\r\nRole to assume [1-2]: ")
+    # stderr (the SDK's, under credential_process) keeps the message, not the question
+    assert stderr_of(ctx) == ("aws-login: to sign in, open https://device.sso/ and enter the "
+                              "code WDJB-MJHT\n")
