@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from aws_login.errors import UsageError
-from aws_login.record import record
+from aws_login.record import field, record
 
 if TYPE_CHECKING:
     from aws_login.context import Context
@@ -30,7 +30,8 @@ NAMES = (*CHANNELS, "ykman", "none")
 class PromptSettings:
     prompt: str | None = None  # one of NAMES; None: automatic
     origin: str = ""  # how `prompt` was given, for messages: "--prompt tty", "AWS_LOGIN_PROMPT=tty"
-    mfa_process: tuple[str, ...] = ()  # the command's words (split here, run without a shell)
+    # the command's words (split here, run without a shell); may hold a session token
+    mfa_process: tuple[str, ...] = field(default=(), repr=False)
     ykman_account: str | None = None  # the OATH account; None: the MFA serial
     use_ykman: bool = False  # --prompt ykman, AWS_LOGIN_PROMPT=ykman or --ykman-account
 
