@@ -40,7 +40,7 @@ def acquire(plan: Plan, ctx: Context) -> Acquired:
 
 def acquire_fresh(plan: Plan, ctx: Context) -> Acquired:
     """Run the Plan without the cache: the MFA code, the start, then the steps."""
-    mfa = with_mfa_code(plan.mfa, ctx)
+    mfa = with_mfa_code(plan, ctx)
     start = resolve_start(plan.start, ctx)
     if not plan.session_step and not plan.hops:
         return Acquired(start, plan.region)

@@ -92,10 +92,7 @@ def assume_chain(start: Credentials, hops: tuple[ChainStep, ...], mfa: MfaInput 
 
 def _session_step(creds: Credentials, step: SessionStep, mfa: MfaInput | None,
                   sts_for: StsFactory, region: str, ctx: Context) -> Credentials:
-    if not creds.is_long_term:
-        raise UsageError(f"{step.kind.value} needs long-term IAM user keys, but the starting "
-                         f"credentials ({creds.source}) are {creds.kind.value}; start from "
-                         "an IAM user's access keys")
+    require_long_term(creds, step)
     sts = sts_for(creds, region)
     params: dict[str, Any] = {}
     if step.duration is not None:
@@ -120,6 +117,15 @@ def _session_step(creds: Credentials, step: SessionStep, mfa: MfaInput | None,
         raise exc.within("session step GetFederationToken") from None
     ctx.log(f"session step: now {arn}")
     return creds
+
+
+def require_long_term(creds: Credentials, step: SessionStep) -> None:
+    """A session step is signed with an IAM user's own keys (also checked before an MFA
+    code is asked for, when the start is known without a network call: mfa.py)."""
+    if not creds.is_long_term:
+        raise UsageError(f"{step.kind.value} needs long-term IAM user keys, but the starting "
+                         f"credentials ({creds.source}) are {creds.kind.value}; start from "
+                         "an IAM user's access keys")
 
 
 def _explain_hop_failure(exc: AwsCallError, step: str, hop: ChainStep,

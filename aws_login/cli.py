@@ -117,6 +117,8 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
                          f"{_one_line(ctx.log.scrub(str(exc)))} (rerun with --debug for "
                          "details)\n")
         return 1
+    finally:
+        ctx.close()  # a dialog left on screen (a device code) goes with the run
 
 
 def _one_line(text: str) -> str:

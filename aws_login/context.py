@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -20,15 +20,9 @@ if TYPE_CHECKING:
     import random
 
     from aws_login.clients import AwsClients
+    from aws_login.prompts import PromptService
+    from aws_login.prompts.options import PromptSettings
     from aws_login.retry import RetryPolicy
-
-
-class NoChoice(Exception):
-    """Context.choose got no valid answer: end of input (`ended`), or too many wrong ones."""
-
-    def __init__(self, ended: bool) -> None:
-        super().__init__("end of input" if ended else "no valid answer")
-        self.ended = ended
 
 
 def _utc_now() -> datetime:
@@ -57,9 +51,12 @@ class Context:
                  monotonic: Callable[[], float] = time.monotonic,
                  rng: random.Random | None = None,
                  open_url: Callable[[str], bool] = _open_url,
-                 signin_timeout: float = 300.0) -> None:
+                 signin_timeout: float = 300.0, tty: str | None = "/dev/tty",
+                 mfa_timeout: float = 60.0) -> None:
         """`sleep`, `monotonic` and `rng` (None: a fresh one) make the retry policy's timing:
-        a test that fakes the sleep should fake the monotonic clock with it."""
+        a test that fakes the sleep should fake the monotonic clock with it. `tty`: the
+        controlling terminal to ask on when stdin/stderr are not one (None: never);
+        `mfa_timeout`: how long --mfa-process and ykman may take to give a code."""
         self.environ = environ
         self.stdout = stdout
         self.stderr = stderr
@@ -70,6 +67,10 @@ class Context:
         self._rng = rng
         self.open_url = open_url
         self.signin_timeout = signin_timeout  # how long a browser sign-in may take
+        self.tty_path = tty
+        self.mfa_timeout = mfa_timeout
+        self.prompt_settings: PromptSettings | None = None  # set from the options, if any
+        self._prompt: PromptService | None = None
         self.log = DebugLog(stderr)
         self.argv: tuple[str, ...] = ()  # the command line's words, set by cli.main
         self._clients: AwsClients | None = None
@@ -120,41 +121,22 @@ class Context:
         self.stderr.write(f"aws-login: {message}\n")
         self.stderr.flush()
 
-    def choose(self, heading: str, options: Sequence[tuple[str, str]], question: str, *,
-               attempts: int = 3) -> int:
-        """Ask a person to pick one of `options` (answer, description): the heading and the
-        numbered descriptions go to stderr, then `question [1-N]: `; a line of stdin answers
-        with the number or the answer itself. Returns the index chosen; raises NoChoice."""
-        lines = [heading] + [f"  {number}) {description}"
-                             for number, (_, description) in enumerate(options, start=1)]
-        self.stderr.write("\n".join(lines) + "\n")
-        count = len(options)
-        for _ in range(attempts):
-            self.stderr.write(f"{question} [1-{count}]: ")
-            self.stderr.flush()
-            line = self.stdin.readline()
-            if not line:
-                self.stderr.write("\n")  # Ctrl-D echoes no line break; keep what follows apart
-                raise NoChoice(ended=True)
-            answer = line.strip()
-            if answer.isdecimal() and 1 <= int(answer) <= count:
-                return int(answer) - 1
-            for index, (value, _) in enumerate(options):
-                if answer == value:
-                    return index
-            shown = answer if len(answer) <= 80 else answer[:77] + "..."
-            self.warn(f"{shown!r} is not one of 1-{count}")
-        raise NoChoice(ended=False)
+    @property
+    def prompt(self) -> PromptService:
+        """The one way to ask the person anything (aws_login/prompts); built on first use, so
+        a cache hit never imports it."""
+        if self._prompt is None:
+            from aws_login.prompts import PromptService
+            from aws_login.prompts.options import from_environment
 
-    def prompt_secret(self, question: str) -> str:
-        """Ask on stderr and read a line from stdin without echo when it is a terminal."""
-        if self.stdin is sys.stdin and self.stdin_is_terminal():
-            import getpass
+            settings = self.prompt_settings or from_environment(self.environ)
+            self._prompt = PromptService(self, settings)
+        return self._prompt
 
-            return getpass.getpass(question, stream=self.stderr)
-        self.stderr.write(question)
-        self.stderr.flush()
-        return self.stdin.readline().strip()
+    def close(self) -> None:
+        """The end of the run: take down what the prompt service still shows."""
+        if self._prompt is not None:
+            self._prompt.close()
 
 
 def _is_terminal(stream: TextIO) -> bool:

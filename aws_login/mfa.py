@@ -1,23 +1,88 @@
-"""The MFA code for a plan's MFA device: given on the command line, else asked on the terminal.
+"""The MFA code for a plan's MFA device: given on the command line (--mfa-token), from a
+command (--mfa-process, mfa_process.py), from a YubiKey (ykman, mfa_ykman.py), else asked
+through the prompt service (ctx.prompt), on whatever channel reaches the person.
 
 Asked only when credentials must really be fetched (not on a cache hit): the code is good for
-one STS call and changes every 30 seconds, so it is no part of the cache key either.
+one STS call and changes every 30 seconds, so it is no part of the cache key either. Every
+code is checked locally (6 digits) before anything is sent; a person gets three tries, a
+command or a YubiKey none (its next answer would be the same).
 """
 
 from __future__ import annotations
 
+import re
+
 from aws_login.arns import validate_mfa_token
 from aws_login.context import Context
-from aws_login.errors import UsageError
-from aws_login.model import MfaInput
+from aws_login.errors import OperationError, UsageError
+from aws_login.model import MfaInput, Plan
+
+_CODE_RE = re.compile(r"[0-9]{6}")
+NO_CHANNEL_HINT = ("pass --mfa-token CODE or --mfa-process COMMAND, use --prompt ykman for a "
+                   "YubiKey, or run it at a terminal")
 
 
-def with_mfa_code(mfa: MfaInput | None, ctx: Context) -> MfaInput | None:
-    """`mfa` with its code filled in (asked on the terminal when not given)."""
+def with_mfa_code(plan: Plan, ctx: Context) -> MfaInput | None:
+    """The plan's MFA input with its code filled in (from its source, else asked)."""
+    mfa = plan.mfa
     if mfa is None or mfa.token is not None:
         return mfa
-    if not ctx.stdin_is_terminal():
-        raise UsageError("--mfa-serial needs an MFA code and standard input is not a terminal; "
-                         "pass --mfa-token CODE")
-    code = ctx.prompt_secret(f"MFA code for {mfa.serial}: ")
-    return MfaInput(mfa.serial, validate_mfa_token(code))
+    check_before_asking(plan, ctx)
+    settings = ctx.prompt.settings
+    if settings.mfa_process:
+        from aws_login.mfa_process import code_from_command
+
+        code = code_from_command(settings.mfa_process, ctx)
+        return MfaInput(mfa.serial, _checked(code, f"--mfa-process {settings.mfa_process[0]}"))
+    if settings.use_ykman:
+        from aws_login.mfa_ykman import code_from_yubikey
+
+        code = code_from_yubikey(settings.ykman_account or mfa.serial, mfa.serial, ctx)
+        return MfaInput(mfa.serial, _checked(code, "ykman"))
+    return MfaInput(mfa.serial, ask_code(mfa.serial, ctx))
+
+
+def ask_code(serial: str, ctx: Context) -> str:
+    """Ask the person, up to three times, until the answer looks like a code."""
+    ctx.prompt.require("--mfa-serial needs an MFA code", NO_CHANNEL_HINT)
+    question = f"MFA code for {serial}: "
+    from aws_login.prompts import Cancelled, NoAnswer
+
+    for attempt in range(1, 4):
+        try:
+            code = ctx.prompt.ask_secret(question)
+        except (NoAnswer, Cancelled) as exc:
+            exc.message = f"no MFA code was entered ({exc.reason}); pass --mfa-token CODE"
+            raise
+        try:
+            return validate_mfa_token(code)
+        except UsageError as exc:
+            if attempt == 3:
+                raise
+            ctx.prompt.note(exc.message)
+    raise AssertionError("unreachable")
+
+
+def _checked(code: str, source: str) -> str:
+    """A code from a program: no second try, and never shown (it may be a secret)."""
+    if not _CODE_RE.fullmatch(code):
+        raise OperationError(f"{source} did not print a 6-digit MFA code on its first line; "
+                             "run it at a terminal to see what it prints")
+    return code
+
+
+def check_before_asking(plan: Plan, ctx: Context) -> None:
+    """The checks of the plan that need no network, done before a code is asked for or
+    fetched: a code spent on a plan that fails anyway is a code typed for nothing.
+
+    Today: a session step needs long-term keys; when the start is the environment's keys,
+    whether they are is known now (AWS_SESSION_TOKEN)."""
+    from aws_login.sources.env import EnvKeysStart, from_environment
+
+    if plan.session_step is None or not isinstance(plan.start, EnvKeysStart):
+        return
+    from aws_login.chain import require_long_term
+
+    creds = from_environment(ctx.environ)
+    if creds is not None:
+        require_long_term(creds, plan.session_step)

@@ -55,6 +55,8 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sts: LoopbackServer
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws_dir / "credentials"))
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", sts.url)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY"):  # no desktop dialog pops up from a test
+        monkeypatch.delenv(name, raising=False)
     return aws_dir
 
 

@@ -47,7 +47,9 @@ def run_cli(argv: Sequence[str], stdin: str = "", terminal: bool = False,
     """Run aws-login in this process, with its own streams (environment: os.environ).
 
     `terminal`: stdin and stderr claim to be a terminal. `context` overrides Context
-    fields, e.g. sleep=... or open_url=..."""
+    fields, e.g. sleep=... or open_url=...; tty=None unless given, so that a test never asks
+    on the terminal pytest runs in."""
+    context.setdefault("tty", None)
     stream = TerminalText if terminal else io.StringIO
     out, err = io.StringIO(), stream()
     ctx = Context(environ=os.environ, stdout=out, stderr=err, stdin=stream(stdin), **context)

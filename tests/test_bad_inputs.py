@@ -196,8 +196,9 @@ MFA = (
     part("getcallerid", ("--assume-roles", ROLE_A, "--mfa-token", "123456"),
          "--mfa-token needs --mfa-serial (the MFA device ARN)"),
     part("dumpcreds", ("--assume-roles", ROLE_A, "--mfa-serial", MFA_SERIAL),
-         "--mfa-serial needs an MFA code and standard input is not a terminal; pass "
-         "--mfa-token CODE"),
+         "--mfa-serial needs an MFA code and nobody can be asked here (no terminal, /dev/tty "
+         "or desktop dialog); pass --mfa-token CODE or --mfa-process COMMAND, use --prompt "
+         "ykman for a YubiKey, or run it at a terminal"),
     part("getcallerid", ("--mfa-serial", MFA_SERIAL, "--mfa-token", "123456"),
          "--mfa-serial applies to the first STS call; add --assume-roles or --get-session-token"),
 )

@@ -195,10 +195,12 @@ def test_mfa_code_is_asked_for_on_a_terminal(calls: Recorder) -> None:
 def test_a_bad_mfa_code_typed_on_the_terminal_is_refused_before_any_call(
         calls: Recorder) -> None:
     result = run_cli(["getcallerid", "--assume-roles", ROLE_A, "--mfa-serial", MFA_SERIAL],
-                     stdin="12345x\n", terminal=True)
+                     stdin="12345x\nabcdef\n1234567\n", terminal=True)
     assert result.code == 2
-    assert result.err.endswith(
-        "aws-login: error: MFA code is not valid; enter the 6 digits your device shows\n")
+    question = f"MFA code for {MFA_SERIAL}: "
+    refused = "MFA code is not valid; enter the 6 digits your device shows\n"
+    assert result.err == (f"{question}aws-login: {refused}" * 2
+                          + f"{question}aws-login: error: {refused}")
     assert "12345x" not in result.err
     assert calls.calls == []
 

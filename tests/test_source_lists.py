@@ -1,17 +1,13 @@
 """The provider lists: every spec type has its source, the explicit starting sources come
-before the implied ones, deciding which source applies imports nothing heavy, and the Context's
-one prompt for a choice."""
+before the implied ones, and deciding which source applies imports nothing heavy. (Asking a
+person to choose is the prompt service's: tests/test_prompts.py.)"""
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
 
-import pytest
-
 from aws_login import sources
-from aws_login.context import Context, NoChoice
 from aws_login.sso import token_sources
 
 
@@ -50,33 +46,3 @@ def test_deciding_the_sources_imports_no_network_xml_or_server_code() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout == "[]\n"
-
-
-def _context(answers: str) -> tuple[Context, io.StringIO]:
-    stderr = io.StringIO()
-    return Context({}, io.StringIO(), stderr, io.StringIO(answers)), stderr
-
-
-def test_choose_takes_a_number_or_the_answer_itself() -> None:
-    options = [("a", "first (a)"), ("b", "second (b)")]
-    ctx, stderr = _context("2\n")
-    assert ctx.choose("Pick one:", options, "Which") == 1
-    assert stderr.getvalue() == "Pick one:\n  1) first (a)\n  2) second (b)\nWhich [1-2]: "
-    ctx, _ = _context("a\n")
-    assert ctx.choose("Pick one:", options, "Which") == 0
-
-
-def test_choose_asks_again_then_gives_up() -> None:
-    ctx, stderr = _context("3\nx\n0\n")
-    with pytest.raises(NoChoice) as raised:
-        ctx.choose("Pick:", [("a", "a"), ("b", "b")], "Which", attempts=3)
-    assert not raised.value.ended
-    assert stderr.getvalue().count("aws-login: ") == 3
-    assert "aws-login: '3' is not one of 1-2\n" in stderr.getvalue()
-
-
-def test_choose_at_end_of_input_ends_the_line() -> None:
-    ctx, stderr = _context("")
-    with pytest.raises(NoChoice) as raised:
-        ctx.choose("Pick:", [("a", "a"), ("b", "b")], "Which")
-    assert raised.value.ended and stderr.getvalue().endswith("Which [1-2]: \n")

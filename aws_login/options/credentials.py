@@ -31,6 +31,7 @@ from aws_login.model import (
     StartSettings,
 )
 from aws_login.options import sso as sso_options
+from aws_login.prompts import options as prompt_options
 from aws_login.sources import profile, saml, sso, web_identity
 
 FEDERATION_POLICY_MAX = 2048
@@ -93,15 +94,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mfa_serial = chain.add_argument(
         "--mfa-serial", metavar="ARN",
         help="MFA device for the first STS call, e.g. --mfa-serial "
-             "arn:aws:iam::123456789012:mfa/alice; the code is asked for on the terminal "
-             "unless --mfa-token is given")
+             "arn:aws:iam::123456789012:mfa/alice; the code comes from --mfa-token, "
+             "--mfa-process or a YubiKey (--prompt ykman), else it is asked (see --prompt)")
     completion.attach(mfa_serial, completion.mfa_serials)
     chain.add_argument(
         "--mfa-token", metavar="CODE",
         help="the current 6-digit MFA code, e.g. --mfa-token 123456")
+    prompt_options.add_arguments(parser)
 
 
 def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
+    prompt_options.configure(args, ctx)  # first: a bad --prompt fails before anything asks
     region = arns.validate_region(args.region) if args.region else None
     source = sources.choose(args, ctx)
     # A start that is a role session (SAML, web identity) rules out a session step.
@@ -252,7 +255,7 @@ def _mfa(args: argparse.Namespace, needs_sts: bool) -> MfaInput | None:
     serial = arns.validate_mfa_serial(args.mfa_serial)
     if args.mfa_token is not None:
         return MfaInput(serial, arns.validate_mfa_token(args.mfa_token))
-    # No code: asked for on the terminal, but only when the session cache cannot serve.
+    # No code: from --mfa-process, ykman or a question, only when the cache cannot serve.
     return MfaInput(serial, None)
 
 

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from aws_login.saml_assertion import SamlRole
 
 OPTION = "--saml-assertion"
-_ASK_ATTEMPTS = 3
 
 
 @record
@@ -110,7 +109,7 @@ def plan_spec(path: str, wanted_role: str | None, duration: int | None, region: 
         ctx.warn(f"ignoring the Role value {parsing.quoted(value)} of the SAML assertion: it "
                  "is not a role ARN and a SAML provider ARN separated by a comma")
     # The assertion came on stdin, so stdin cannot also answer a question.
-    can_ask = not from_stdin and ctx.stdin_is_terminal() and ctx.stderr_is_terminal()
+    can_ask = ctx.prompt.can_ask(stdin_taken=from_stdin)
     role = choose_role(assertion.roles, wanted_role,
                        (lambda roles: ask_role(roles, ctx)) if can_ask else None)
     return SamlStart(
@@ -157,18 +156,17 @@ def choose_role(roles: Sequence[SamlRole], wanted: str | None,
 
 
 def ask_role(roles: Sequence[SamlRole], ctx: Context) -> SamlRole:
-    """Ask which role to take (its number or its ARN)."""
-    from aws_login.context import NoChoice
+    """Ask which role to take (its number or its ARN), on the prompt service's channel."""
+    from aws_login.prompts import Cancelled, NoAnswer
 
     try:
-        index = ctx.choose("The SAML assertion grants these roles:",
-                           [(role.role_arn, f"{role.role_arn}  (provider {role.provider_name})")
-                            for role in roles],
-                           "Role to assume", attempts=_ASK_ATTEMPTS)
-    except NoChoice as exc:
-        raise UsageError("no role was chosen (end of input); pass --saml-role-arn ARN"
-                         if exc.ended else "no role was chosen; pass --saml-role-arn ARN") \
-            from None
+        index = ctx.prompt.choose(
+            "Role to assume", [f"{role.role_arn}  (provider {role.provider_name})"
+                               for role in roles],
+            "The SAML assertion grants these roles:", names=[role.role_arn for role in roles])
+    except (NoAnswer, Cancelled) as exc:
+        exc.message = f"no role was chosen ({exc.reason}); pass --saml-role-arn ARN"
+        raise
     return roles[index]
 
 

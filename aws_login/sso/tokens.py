@@ -133,7 +133,7 @@ def from_internal_cache(spec: CachedToken, ctx: Context) -> SsoToken:
                 + ("" if spec.region is None else f" --sso-region {spec.region}"))
         fresh = sign_in(spec.sign_in(spec.start_url), ctx, cache,
                         token.region if token else None,
-                        device_code_allowed=ctx.stderr_is_terminal())
+                        device_code_allowed=ctx.prompt.can_show())
         cache.store_token(fresh)
         return fresh
 
@@ -159,7 +159,7 @@ def sign_in(spec: SignIn, ctx: Context, cache: SsoCache | None,
     """
     region = regions.for_sso(spec.region, token_region, ctx)
     api = _oidc(region, ctx)
-    ui = SignInUi(say=ctx.warn, open_url=ctx.open_url, sleep=ctx.sleep, now=ctx.now,
+    ui = SignInUi(say=ctx.prompt.say, open_url=ctx.open_url, sleep=ctx.sleep, now=ctx.now,
                   may_open_browser=not spec.no_browser and ctx.browser_available(),
                   timeout=ctx.signin_timeout)
     if not spec.use_device_code and ui.may_open_browser:
@@ -198,10 +198,10 @@ def _registration(api: OidcApi, start_url: str, region: str, flow: str,
 
 def _can_interact(spec: CachedToken, ctx: Context) -> bool:
     """Whether someone can finish a sign-in nobody asked for explicitly: a browser we may
-    open, or a terminal on stderr that shows the device code. (Not stdin: under
-    credential_process the SDK passes its terminal on stdin but captures stderr.)"""
+    open, or a prompt channel that shows the device code to a person (the terminal, or
+    /dev/tty under credential_process, whose stderr the SDK captures; see prompts/)."""
     browser = not spec.no_browser and not spec.use_device_code and ctx.browser_available()
-    return browser or ctx.stderr_is_terminal()
+    return browser or ctx.prompt.can_show()
 
 
 def _oidc(region: str, ctx: Context) -> OidcApi:

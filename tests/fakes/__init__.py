@@ -7,4 +7,8 @@
   proxies that the hardening tests use; the chaos report.
 - saml: SAML responses as identity providers post them.
 - browser: a stand-in web browser, run as $BROWSER.
+- standin: stand-in zenity, kdialog, osascript and ykman programs (put on PATH) that log
+  their argv and answer, cancel or fail as the test says.
+- terminal: a pty as the controlling terminal of a child process (PtySession), the way an
+  SDK runs a credential_process helper from a shell.
 """

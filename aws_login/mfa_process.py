@@ -1,0 +1,65 @@
+"""--mfa-process COMMAND: an MFA code from a program (a password manager: `op item get AWS
+--otp`, `pass otp aws`, ...). Run without a shell, its first line of stdout is the code.
+
+A failure is reported with the exit code and the first line of stderr (scrubbed, cut short),
+never what it printed on stdout: that may be a secret. A program that does not answer within
+ctx.mfa_timeout seconds (60) is stopped, so a hang fails clearly instead of blocking an SDK.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+
+from aws_login.context import Context
+from aws_login.errors import OperationError, UsageError
+
+_MAX_SHOWN = 160  # characters of the program's stderr in a message
+
+
+def code_from_command(words: Sequence[str], ctx: Context) -> str:
+    name = f"--mfa-process {words[0]}"
+    ctx.log(f"MFA code from {name} ({len(words) - 1} arguments)")
+    try:
+        # stdin closed: the program cannot read our input (under credential_process it is
+        # the SDK's); a password manager that must ask still has /dev/tty.
+        process = subprocess.Popen(  # no shell: the words as the user split them
+            list(words), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=dict(ctx.environ))
+    except OSError as exc:
+        raise UsageError(f"{name}: cannot run it: {exc.strerror or exc}; check the command "
+                         "(it is run without a shell)") from None
+    try:
+        out, err = process.communicate(timeout=ctx.mfa_timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        _close(process)  # a grandchild may hold the pipes open: do not read them again
+        raise OperationError(f"{name} gave no MFA code within {ctx.mfa_timeout:g} s; run it "
+                             "at a terminal to see whether it waits for something") from None
+    lines = out.decode("utf-8", "replace").splitlines()
+    code = lines[0].strip() if lines else ""
+    ctx.log.add_secret(code)  # the program may repeat it on stderr
+    if process.returncode != 0:
+        raise OperationError(f"{name} failed ({exit_status(process.returncode)}): "
+                             f"{first_line(err.decode('utf-8', 'replace'), ctx)}")
+    return code
+
+
+def exit_status(code: int) -> str:
+    return f"killed by signal {-code}" if code < 0 else f"exit {code}"
+
+
+def first_line(text: str, ctx: Context) -> str:
+    """The first non-blank line of a program's stderr, scrubbed of known secrets, cut short."""
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if not line:
+        return "no message on stderr"
+    line = ctx.log.scrub(line)
+    return line if len(line) <= _MAX_SHOWN else line[:_MAX_SHOWN - 3] + "..."
+
+
+def _close(process: subprocess.Popen[bytes]) -> None:
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
