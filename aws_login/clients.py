@@ -9,7 +9,7 @@ must see.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_login.aws_errors import TIMEOUT_VARIABLE, translate_errors
@@ -46,9 +46,13 @@ def http_timeouts(environ: Mapping[str, str]) -> tuple[float, float]:
 class AwsClients:
     """botocore sessions and clients; `retry`: the policy every call through them uses."""
 
-    def __init__(self, log: DebugLog, retry: RetryPolicy, environ: Mapping[str, str]) -> None:
+    def __init__(self, log: DebugLog, retry: RetryPolicy, environ: Mapping[str, str],
+                 ask_secret: Callable[[str], str] | None = None) -> None:
+        """`ask_secret`: how botocore's own questions are asked (the MFA code of a profile
+        with role_arn + mfa_serial); None: botocore's getpass on the terminal."""
         self.log = log
         self.retry = retry
+        self._ask_secret = ask_secret
         self.timeouts = http_timeouts(environ)
         self._sessions: dict[str | None, Any] = {}
         self._client_profile: str | None = None
@@ -65,6 +69,12 @@ class AwsClients:
             session = botocore.session.Session(profile=profile)
             with translate_errors("reading the AWS config file"):
                 session.full_config  # noqa: B018  (parse it now: a broken file is bad input)
+            if self._ask_secret is not None:
+                # botocore asks a role profile's MFA code with getpass on stdin/the terminal;
+                # ours reaches the person wherever aws-login runs (the prompt service).
+                assume_role = session.get_component("credential_provider").get_provider(
+                    "assume-role")
+                assume_role._prompter = self._ask_secret
             self._sessions[profile] = session
         return self._sessions[profile]
 

@@ -98,7 +98,8 @@ class Context:
         if self._clients is None:
             from aws_login.clients import AwsClients
 
-            self._clients = AwsClients(self.log, self.retry, self.environ)
+            self._clients = AwsClients(self.log, self.retry, self.environ,
+                                       self._ask_for_botocore)
         return self._clients
 
     @property
@@ -132,6 +133,16 @@ class Context:
             settings = self.prompt_settings or from_environment(self.environ)
             self._prompt = PromptService(self, settings)
         return self._prompt
+
+    def _ask_for_botocore(self, question: str) -> str:
+        """botocore's own question, the MFA code of a profile's role_arn + mfa_serial, asked
+        through the prompt service like every other."""
+        self.prompt.require(
+            "the profile's mfa_serial needs an MFA code",
+            "run it at a terminal, or start from the profile's source_profile with "
+            "--assume-roles ROLE_ARN --mfa-serial ARN and --mfa-token CODE or --mfa-process "
+            "COMMAND")
+        return self.prompt.ask_secret(question)
 
     def close(self) -> None:
         """The end of the run: take down what the prompt service still shows."""

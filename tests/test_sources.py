@@ -193,6 +193,44 @@ def test_role_profile_then_a_hop_uses_the_profile_region(aws_env: Path,
                                       "GetCallerIdentity"]
 
 
+MFA_ROLE_PROFILE = """\
+[profile guarded]
+role_arn = arn:aws:iam::444444444444:role/Guarded
+source_profile = static
+role_session_name = guarded-session
+mfa_serial = arn:aws:iam::123456789012:mfa/alice
+region = eu-central-1
+"""
+
+
+def test_a_role_profiles_mfa_code_is_asked_through_the_prompt_service(
+        aws_env: Path, sts: LoopbackServer) -> None:
+    """botocore asks the code of a profile's mfa_serial itself; aws-login hands it the prompt
+    service, so the question reaches the person wherever aws-login runs."""
+    write_profiles(aws_env, STATIC_PROFILES, MFA_ROLE_PROFILE)
+    result = run_cli(["getcallerid", "--profile", "guarded"], stdin="246810\n", terminal=True)
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["Arn"] == \
+        "arn:aws:sts::444444444444:assumed-role/Guarded/guarded-session"
+    assert result.err == "Enter MFA code for arn:aws:iam::123456789012:mfa/alice: "
+    (assume,) = [r for r in sts.recorder.requests if r.action == "AssumeRole"]
+    assert (assume.params["SerialNumber"], assume.params["TokenCode"]) == (
+        "arn:aws:iam::123456789012:mfa/alice", "246810")
+
+
+def test_a_role_profiles_mfa_code_with_nobody_to_ask_fails_before_assume_role(
+        aws_env: Path, sts: LoopbackServer) -> None:
+    write_profiles(aws_env, STATIC_PROFILES, MFA_ROLE_PROFILE)
+    result = run_cli(["getcallerid", "--profile", "guarded"])
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "aws-login: error: the profile's mfa_serial needs an MFA code and nobody can be asked "
+        "here (no terminal, /dev/tty or desktop dialog); run it at a terminal, or start from "
+        "the profile's source_profile with --assume-roles ROLE_ARN --mfa-serial ARN and "
+        "--mfa-token CODE or --mfa-process COMMAND\n")
+    assert "AssumeRole" not in sts.recorder.actions()
+
+
 def test_a_hop_after_a_role_profile_is_chained(aws_env: Path, sts: LoopbackServer) -> None:
     write_profiles(aws_env, STATIC_PROFILES, ROLE_PROFILE)
     result = run_cli(["dumpcreds", "--profile", "dev", "--assume-roles", ROLE_A,
