@@ -90,6 +90,13 @@ def translate_errors(operation: str) -> Iterator[None]:
                          "text in UTF-8 ([section] lines, then key = value lines); fix it, or "
                          "point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE elsewhere") \
             from None
+    except bex.CredentialRetrievalError as exc:  # e.g. a credential_process failed
+        from aws_login.nesting import from_child
+
+        nested = from_child(str(exc))
+        if nested is not None:
+            raise nested from None
+        raise AwsCallError(operation, type(exc).__name__, _one_line(str(exc))) from None
     except bex.BotoCoreError as exc:
         raise AwsCallError(operation, type(exc).__name__, _one_line(str(exc))) from None
     except _urllib3_errors() as exc:
