@@ -108,8 +108,7 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
             import argcomplete
 
             argcomplete.autocomplete(parser)
-        if not command:
-            _check_misplaced_options(_own_words(args_list))
+        _check_misplaced_options(_own_words(args_list))
         words = _arranged(parser, command, args_list)
         debug = "--debug" in _own_words(words)
         args, extras = parser.parse_known_args(words)

@@ -302,6 +302,14 @@ RUNAS_COMMANDS = (
 
 COMMAND_LINE = (
     part("getcallerid", ("--no-such-option",), "unrecognized arguments: --no-such-option"),
+    Row("getcallerid", ("--porfile", "dev"),
+        "unrecognized arguments: --porfile dev; did you mean --profile? (see: aws-login "
+        "getcallerid --help)"),
+    Row("dumpcreds", ("--outfrom", "fish", "--regoin", "eu-west-1"),
+        "unrecognized arguments: --outfrom fish --regoin eu-west-1; did you mean --outform for "
+        "--outfrom, --region for --regoin? (see: aws-login dumpcreds --help)"),
+    Row("runas", ("--bogus", "printenv"),
+        "unrecognized arguments: --bogus (see: aws-login runas --help)"),
     Row("importcache", (), "the following arguments are required: --accesstoken-cache "
         "(see: aws-login importcache --help)"),
     Row("clearcache", ("--only", "nothing"),
@@ -687,3 +695,17 @@ def _run_as_nobody(argv: list[str]) -> tuple[int, str, str]:
     os.waitpid(pid, 0)
     code, out, err = json.loads(data)
     return int(code), str(out), str(err)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--profile", "dev", "getcallerid"],
+     "put --profile after the command: aws-login getcallerid --profile dev"),
+    (["--debug", "--region=eu-west-1", "dumpcreds", "--outform", "fish"],
+     "put --region after the command: aws-login dumpcreds --region=eu-west-1 --outform fish"),
+])
+def test_an_option_before_the_command_says_where_it_goes(
+        hostile: Path, argv: list[str], message: str, sts: LoopbackServer) -> None:
+    """Not table rows: the table's rows start with the command."""
+    result = run_cli(argv)
+    assert (result.code, result.out, result.err) == (2, "", f"aws-login: error: {message}\n")
+    assert sts.recorder.requests == []

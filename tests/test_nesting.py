@@ -15,8 +15,14 @@ from pathlib import Path
 
 from aws_login import nesting
 from tests.fakes.moto_server import LoopbackServer
-from tests.helpers import MOTO_USER_ARN, USER_KEY_ID, USER_SECRET, identity_arn, run_cli,
-                           run_process
+from tests.helpers import (
+    MOTO_USER_ARN,
+    USER_KEY_ID,
+    USER_SECRET,
+    identity_arn,
+    run_cli,
+    run_process,
+)
 
 SELF_LOOP = ("profile 'self' runs aws-login again for the same request (e.g. a "
              "credential_process that calls aws-login for its own profile); point it at "
