@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aws_login.aws_errors import TIMEOUT_VARIABLE, translate_errors
+from aws_login.aws_errors import TIMEOUT_VARIABLE, note_answer_status, translate_errors
 from aws_login.errors import UsageError
 from aws_login.log import DebugLog
 from aws_login.model import Credentials
@@ -93,6 +93,7 @@ class AwsClients:
                 aws_session_token=credentials.session_token,
             )
         client = self.session(self._client_profile).create_client(service, **kwargs)
+        client.meta.events.register("before-parse", note_answer_status)
         self.log(f"{service} endpoint {client.meta.endpoint_url} (region {region})")
         return client
 
