@@ -411,7 +411,7 @@ def test_a_proxys_html_error_page_is_reported_with_its_status(
     page = b"<!DOCTYPE html><html><head><meta charset=utf-8><title>500</title><body>oops<br>"
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             self.send_response(500)
             self.send_header("Content-Type", "text/html")
