@@ -111,7 +111,11 @@ ROLE_ARNS = (
     part("runas", ("--assume-roles", "arn:aws:iam:eu-west-1:123456789012:role/A", "--", "true"),
          "is not an IAM role ARN"),
     part("getcallerid", ("--assume-roles", "arn:aws:iam::123456789012:role/Bad*Name"),
-         "invalid role name 'Bad*Name'; use 1-64 characters from letters, digits and +=,.@_-"),
+         "invalid role name 'Bad*Name'; use 1-64 characters from ASCII letters, digits and "
+         "+=,.@_-"),
+    Row("getcallerid", ("--assume-roles", "arn:aws:iam::123456789012:role/Ünïcode"),
+        "'arn:aws:iam::123456789012:role/Ünïcode': invalid role name 'Ünïcode'; use 1-64 "
+        "characters from ASCII letters, digits and +=,.@_-"),
     part("dumpcreds", ("--assume-roles", "arn:aws:iam::123456789012:role/" + "n" * 65),
          "invalid role name"),
     part("getcallerid", ("--assume-roles", "arn:aws:iam::123456789012:role/team/"),
@@ -119,7 +123,7 @@ ROLE_ARNS = (
     # a command-line word that is not UTF-8 (as Python hands it over: surrogates)
     Row("dumpcreds", ("--assume-roles", "arn:aws:iam::111111111111:role/\udcff"),
         "'arn:aws:iam::111111111111:role/\\udcff': invalid role name '\\udcff'; use 1-64 "
-        "characters from letters, digits and +=,.@_-"),
+        "characters from ASCII letters, digits and +=,.@_-"),
     part("getcallerid", ("--assume-roles", "arn:aws:iam::123456789012:role/tëam/A"),
          "invalid role path '/tëam/'; a path looks like /team/"),
     part("dumpcreds", ("--assume-roles", "arn:aws:iam::123456789012:role//A"),
@@ -139,8 +143,8 @@ ROLE_SESSION_OPTIONS = (
     part("getcallerid", ("--assume-roles", ROLE_A, "--role-session-name", "s" * 65),
          "role session name"),
     Row("getcallerid", ("--assume-roles", ROLE_A, "--role-session-name", "bad\udcffname"),
-        "role session name 'bad\\udcffname' is not valid; use 2-64 characters from letters, "
-        "digits and +=,.@_-"),
+        "role session name 'bad\\udcffname' is not valid; use 2-64 characters from ASCII "
+        "letters, digits and +=,.@_-"),
     part("getcallerid", ("--role-session-name", "alice"),
          "--role-session-name applies to --assume-roles; add the roles"),
     part("getcallerid", ("--assume-roles", ROLE_A, "--external-id", "x"),
@@ -700,7 +704,7 @@ def _run_as_nobody(argv: list[str]) -> tuple[int, str, str]:
 @pytest.mark.parametrize(("argv", "message"), [
     (["--profile", "dev", "getcallerid"],
      "put --profile after the command: aws-login getcallerid --profile dev"),
-    (["--debug", "--region=eu-west-1", "dumpcreds", "--outform", "fish"],
+    (["--region=eu-west-1", "dumpcreds", "--outform", "fish"],
      "put --region after the command: aws-login dumpcreds --region=eu-west-1 --outform fish"),
 ])
 def test_an_option_before_the_command_says_where_it_goes(
