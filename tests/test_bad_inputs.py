@@ -390,6 +390,9 @@ DUMPCONFIG = (
         "--profile-template: unknown field {nope}; the fields are {account_id}, "
         "{account_name}, {role_name}, {session_name}; e.g. --profile-template "
         "'{account_name}-{role_name}'"),
+    Row("dumpconfig", ("--use-cache", "--output", "{tmp}/no/such/dir/config"),
+        "--output {tmp}/no/such/dir/config: the folder {tmp}/no/such/dir does not exist; check "
+        "the path, or create the folder first (mkdir -p {tmp}/no/such/dir)"),
     Row("dumpconfig", ("--use-cache", "--output", "{tmp}/folder"),
         "--output {tmp}/folder is a folder; give a file, e.g. ~/.aws/config"),
     Row("dumpconfig", ("--use-cache", "--output", "{tmp}/fifo"),
