@@ -523,6 +523,10 @@ ENVIRONMENT = (
         "region us-gov-west-1 (from AWS_DEFAULT_REGION) is in partition aws-us-gov, but the "
         "role chain is in aws; pass --region with a region of aws, e.g. us-east-1",
         env=(("AWS_DEFAULT_REGION", "us-gov-west-1"),)),
+    Row("dumpcreds", ("--use-cache", "--assume-roles", ROLE_A),
+        "AWS_LOGIN_CACHE_DIR 'relative/cache' is not an absolute path; give a full path, e.g. "
+        "AWS_LOGIN_CACHE_DIR=$HOME/.cache/aws-login",
+        env=(("AWS_LOGIN_CACHE_DIR", "relative/cache"),)),
     Row("getcallerid", (), "AWS_LOGIN_HTTP_TIMEOUT 'abc' is not valid; give the seconds to "
         "wait for an answer, more than 0 and at most 600, e.g. AWS_LOGIN_HTTP_TIMEOUT=60",
         env=(("AWS_LOGIN_HTTP_TIMEOUT", "abc"),)),
