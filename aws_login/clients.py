@@ -52,6 +52,7 @@ class AwsClients:
         self.timeouts = http_timeouts(environ)
         self._sessions: dict[str | None, Any] = {}
         self._client_profile: str | None = None
+        self._regions_checked: set[str] = set()
 
     def use_profile(self, profile: str | None) -> None:
         """Create clients with this profile's settings (--profile) instead of AWS_PROFILE's."""
@@ -92,10 +93,35 @@ class AwsClients:
                 aws_secret_access_key=credentials.secret_access_key,
                 aws_session_token=credentials.session_token,
             )
-        client = self.session(self._client_profile).create_client(service, **kwargs)
+        session = self.session(self._client_profile)
+        client = session.create_client(service, **kwargs)
         client.meta.events.register("before-parse", note_answer_status)
+        self._check_region_known(region, session)
         self.log(f"{service} endpoint {client.meta.endpoint_url} (region {region})")
         return client
+
+    def _check_region_known(self, region: str, session: Any) -> None:
+        """Warn, once per region, about a region botocore's endpoint data does not list: a
+        typo (eu-wst-1) would otherwise fail later as a DNS or signature error. Only a
+        warning: AWS opens regions that an older botocore does not know yet. Here because
+        botocore is loaded anyway; the paths that do not load it (a cache hit) never check."""
+        if region in self._regions_checked:
+            return
+        self._regions_checked.add(region)
+        try:
+            known = {name for partition in session.get_data("endpoints")["partitions"]
+                     for name in partition.get("regions", {})}
+        except Exception:  # a hint must never fail the run
+            return
+        if not known or region in known:
+            return
+        import difflib  # only for this warning
+
+        close = difflib.get_close_matches(region, sorted(known), n=1, cutoff=0.8)
+        hint = f"; did you mean {close[0]}?" if close else "; check the name"
+        self.log.stream.write(f"aws-login: warning: region {region} is not one botocore "
+                              f"knows{hint} (going on: it may be newer than botocore)\n")
+        self.log.stream.flush()
 
     def sts(self, credentials: Credentials, region: str) -> StsApi:
         return BotocoreSts(self.client("sts", region, credentials), self.log, self.retry)
