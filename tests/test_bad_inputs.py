@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import socket
 import tempfile
 import warnings
@@ -293,6 +294,8 @@ PROFILES_AND_CONFIG_FILES = (
 
 OUTPUT_FORMS = (
     part("dumpcreds", ("--outform", "zsh"), "argument --outform: invalid choice: 'zsh'"),
+    Row("dumpcreds", ("--unset-stale", "--credential-helper"),
+        "--unset-stale applies to shell exports; drop it or --credential-helper"),
     part("dumpcreds", ("--outform", "fish", "--credential-helper"),
          "argument --credential-helper: not allowed with argument --outform"),
 )
@@ -366,6 +369,8 @@ SSO_OPTIONS = (
         "give either --sso-access-token or --accesstoken-cache, not both"),
     Row("dumpconfig", ("--sso-access-token", "T", "--use-cache"),
         "--sso-access-token is used as given; drop --use-cache or the token"),
+    Row("dumpconfig", ("--accesstoken-cache", "file://{tmp}/truncated.json", "--use-cache"),
+        "--accesstoken-cache reads an external file; drop --use-cache or it"),
     Row("dumpconfig", ("--accesstoken-cache", ""),
         "--accesstoken-cache needs a file, e.g. file://~/.aws/sso/cache/x.json"),
     Row("dumpconfig", ("--use-cache", "--sso-region", "us-east-1"),
@@ -638,7 +643,7 @@ def test_bad_input_gets_its_message_and_no_request(
 
 
 def test_the_table_covers_every_command_once_per_case() -> None:
-    assert len(ROWS) == 151
+    assert len(ROWS) == 159
     assert {row.command for row in ROWS} == {"console", "dumpconfig", "importcache",
                                              "clearcache", "dumpcreds", "getcallerid", "runas"}
     assert len({(row.command, row.args, row.env, row.setup) for row in ROWS}) == len(ROWS)
@@ -720,3 +725,62 @@ def test_an_option_before_the_command_says_where_it_goes(
     result = run_cli(argv)
     assert (result.code, result.out, result.err) == (2, "", f"aws-login: error: {message}\n")
     assert sts.recorder.requests == []
+
+
+# Messages cut mid-sentence in aws_login/sso_options.py (being moved to aws_login/options/ by
+# another branch, which fixes them there).
+CUT_MESSAGES = {"--sso-access-token is used as given; drop --use-cache or the token",
+                "--accesstoken-cache reads an external file; drop --use-cache or it"}
+# Words a finished sentence does not end on.
+_DANGLING = {"a", "an", "the", "or", "and", "nor", "but", "to", "of", "for", "with", "from",
+             "by", "its", "e.g.", "i.e."}
+
+
+def ends_as_sentence(message: str) -> bool:
+    """Ends on a word, quote, parenthesis, ARN or path: not on a conjunction, article or
+    pronoun, nor on an alternative left hanging ("drop X or the token")."""
+    words = message.split()
+    if not words or message[-1] in ",;:(" or message[-1].isspace():
+        return False
+    if words[-1].lower() in _DANGLING:
+        return False
+    return re.search(r"\b(?:or|and) (?:it|the \S+)$", message) is None
+
+
+@pytest.mark.parametrize("text", [
+    "drop --use-cache or it", "drop --use-cache or the token", "use one of the", "give a,",
+    "check it and", "the file:", ""])
+def test_cut_messages_are_caught(text: str) -> None:
+    assert not ends_as_sentence(text)
+
+
+@pytest.mark.parametrize("text", [
+    "--profile needs a profile name, e.g. --profile dev", "not both",
+    "expected e.g. arn:aws:iam::123456789012:role/Admin", "(see: aws-login runas --help)",
+    "did you mean --profile?", "it is not a policy", "'zsh'", "add the roles; add it"])
+def test_whole_messages_pass(text: str) -> None:
+    assert ends_as_sentence(text)
+
+
+SENTENCE_PARAMS = [
+    pytest.param(row, id=row_id, marks=pytest.mark.xfail(
+        strict=True, reason="fixed with the options move")) if row.error in CUT_MESSAGES
+    else pytest.param(row, id=row_id)
+    for row, row_id in zip(ROWS, ROW_IDS, strict=True)]
+
+
+@pytest.mark.parametrize("row", SENTENCE_PARAMS)
+def test_every_message_ends_as_a_sentence(row: Row, hostile: Path,
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          sts: LoopbackServer, fake_sso: FakeSso,
+                                          fed: FakeFederation) -> None:
+    if row.whole:
+        message = row.error
+    else:  # a part row: the whole line, as aws-login prints it
+        for name, value in row.env:
+            monkeypatch.setenv(name, _fill(value, hostile))
+        if row.setup is not None:
+            row.setup(hostile)
+        result = run_cli([row.command, *(_fill(a, hostile) for a in row.args)])
+        message = result.err.splitlines()[-1].removeprefix("aws-login: error: ")
+    assert ends_as_sentence(message), message
