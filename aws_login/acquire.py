@@ -35,6 +35,8 @@ def acquire(plan: Plan, ctx: Context) -> Acquired:
         acquired = acquire_fresh(plan, ctx)
         if cache.store(key, acquired, ctx.now()):
             ctx.log("final credentials stored in the session cache")
+        else:
+            ctx.log(cache.why_not_stored(acquired))
         return acquired
 
 

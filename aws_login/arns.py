@@ -65,7 +65,7 @@ def parse_role_arn(text: str) -> RoleArn:
                          "(printable ASCII, at most 512 characters)")
     if not _ROLE_NAME_RE.fullmatch(name):
         raise UsageError(f"{shown}: invalid role name {name!r}; use 1-64 characters from "
-                         "letters, digits and +=,.@_-")
+                         "ASCII letters, digits and +=,.@_-")
     return RoleArn(partition, account, path, name)
 
 
@@ -95,22 +95,22 @@ def is_role_name(text: str) -> bool:
 def validate_session_name(text: str) -> str:
     if not _SESSION_NAME_RE.fullmatch(text):
         raise UsageError(f"role session name {_shown(text)} is not valid; use 2-64 characters "
-                         "from letters, digits and +=,.@_-")
+                         "from ASCII letters, digits and +=,.@_-")
     return text
 
 
 def validate_federation_name(text: str) -> str:
     if not _FEDERATION_NAME_RE.fullmatch(text):
         raise UsageError(f"federation name {_shown(text)} is not valid; use 2-32 characters "
-                         "from letters, digits and +=,.@_-")
+                         "from ASCII letters, digits and +=,.@_-")
     return text
 
 
 def validate_external_id(text: str) -> str:
     # The value may be a shared secret, so it is never echoed back.
     if not _EXTERNAL_ID_RE.fullmatch(text):
-        raise UsageError("--external-id is not valid; use 2-1224 characters from letters, "
-                         "digits and +=,.@:/_-")
+        raise UsageError("--external-id is not valid; use 2-1224 characters from ASCII "
+                         "letters, digits and +=,.@:/_-")
     return text
 
 

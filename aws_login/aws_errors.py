@@ -8,6 +8,7 @@ Importing this module does not import botocore: `translate_errors` imports it wh
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -24,6 +25,17 @@ MALFORMED_REPLY = "malformed reply"
 # AWS_LOGIN_HTTP_TIMEOUT=SECONDS replaces the read timeout (named in the timeout message).
 TIMEOUT_VARIABLE = "AWS_LOGIN_HTTP_TIMEOUT"
 _DETAIL_MAX = 300  # characters of AWS's error message shown
+# The HTTP status of the answer this thread's botocore call is parsing (set by the client's
+# before-parse hook, clients.py): an answer botocore cannot parse carries no status of its
+# own, and "HTTP 500" says more about a proxy's error page than "could not be read".
+_answer = threading.local()
+
+
+def note_answer_status(response_dict: dict[str, object] | None = None,
+                       **_kwargs: object) -> None:
+    """botocore's before-parse event handler: remember the answer's HTTP status."""
+    status = (response_dict or {}).get("status_code")
+    _answer.status = status if isinstance(status, int) else None
 
 
 def translated_call(operation: str, fn: Callable[[], T]) -> T:
@@ -54,6 +66,7 @@ def translate_errors(operation: str) -> Iterator[None]:
     import botocore.exceptions as bex
     from botocore.parsers import ResponseParserError
 
+    _answer.status = None
     try:
         yield
     except bex.ClientError as exc:
@@ -78,8 +91,10 @@ def translate_errors(operation: str) -> Iterator[None]:
                            "check the network and proxy settings", transient=True) from None
     except ResponseParserError:
         # Never the exception's text: it quotes the raw answer, which may hold credentials.
+        status = getattr(_answer, "status", None)
+        answer = "the answer" if status is None else f"the HTTP {status} answer"
         raise AwsCallError(operation, MALFORMED_REPLY,
-                           "the answer could not be read (not the XML or JSON AWS sends); a "
+                           f"{answer} could not be read (not the XML or JSON AWS sends); a "
                            "proxy or firewall may be answering instead of AWS",
                            transient=True) from None
     except bex.ParamValidationError as exc:
@@ -90,6 +105,13 @@ def translate_errors(operation: str) -> Iterator[None]:
                          "text in UTF-8 ([section] lines, then key = value lines); fix it, or "
                          "point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE elsewhere") \
             from None
+    except bex.CredentialRetrievalError as exc:  # e.g. a credential_process failed
+        from aws_login.nesting import from_child
+
+        nested = from_child(str(exc))
+        if nested is not None:
+            raise nested from None
+        raise AwsCallError(operation, type(exc).__name__, _one_line(str(exc))) from None
     except bex.BotoCoreError as exc:
         raise AwsCallError(operation, type(exc).__name__, _one_line(str(exc))) from None
     except _urllib3_errors() as exc:

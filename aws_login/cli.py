@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Mapping, Sequence
+from types import ModuleType
 
 from aws_login import __version__
 from aws_login.context import Context
@@ -35,11 +37,16 @@ credentials or an SSO sign-in, optionally chain roles, then print, show, run or 
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors through our single error path."""
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # The top-level parser's built commands: name -> (module, its parser).
+        self.commands: dict[str, tuple[ModuleType, argparse.ArgumentParser]] = {}
+
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{message} (see: {self.prog} --help)")
 
 
-def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
+def build_parser(selected: str | None = None) -> _Parser:
     """The parser; with `selected`, only that command gets its module and options (None:
     all of them, e.g. for generating documentation)."""
     parser = _Parser(prog="aws-login", description=DESCRIPTION,
@@ -64,6 +71,7 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
             parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter)
         module.add_arguments(sub)
         sub.set_defaults(run=module.run)
+        parser.commands[name] = (module, sub)
     return parser
 
 
@@ -85,20 +93,33 @@ def selected_command(words: Sequence[str], environ: Mapping[str, str]) -> str:
 
 
 def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
+    # Only the real process (no Context given) marks its environment for its children: a
+    # test's in-process run must not change the test's os.environ.
+    real_process = ctx is None
     ctx = ctx or Context.from_process()
     args_list = list(sys.argv[1:] if argv is None else argv)
     ctx.argv = tuple(args_list)
     # Words after "--" belong to runas's program, not to aws-login.
-    own_words = args_list[:args_list.index("--")] if "--" in args_list else args_list
-    debug = "--debug" in own_words
+    debug = "--debug" in _own_words(args_list)
     try:
-        parser = build_parser(selected_command(own_words, ctx.environ))
+        command = selected_command(_own_words(args_list), ctx.environ)
+        parser = build_parser(command)
         if "_ARGCOMPLETE" in ctx.environ:
             import argcomplete
 
             argcomplete.autocomplete(parser)
-        args = parser.parse_args(args_list)
+        _check_misplaced_options(_own_words(args_list))
+        words = _arranged(parser, command, args_list)
+        debug = "--debug" in _own_words(words)
+        args, extras = parser.parse_known_args(words)
+        if extras:
+            raise UsageError(_unrecognized(parser, command, extras))
         ctx.log.enabled = args.debug
+        from aws_login import nesting
+
+        chain = nesting.enter(args_list, ctx.environ)
+        if real_process:
+            os.environ[nesting.VARIABLE] = chain  # inherited by credential_process and runas
         return int(args.run(args, ctx))
     except AwsLoginError as exc:
         if debug:
@@ -119,6 +140,62 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
         return 1
     finally:
         ctx.close()  # a dialog left on screen (a device code) goes with the run
+
+
+def _own_words(words: Sequence[str]) -> list[str]:
+    return list(words[:list(words).index("--")] if "--" in words else words)
+
+
+def _arranged(parser: _Parser, command: str, words: list[str]) -> list[str]:
+    """The words for argparse: for a command that runs a program (runas), everything from
+    the first word that is not one of its options on is the program, "--" or not; argparse
+    gets that program after a "--" so that none of its words is taken for an option."""
+    module, sub = parser.commands.get(command, (None, None))
+    split = getattr(module, "split_program", None)
+    if sub is None or split is None:
+        return words
+    at = next(index for index, word in enumerate(words) if word == command)
+    own, program = split(sub, words[at + 1:])
+    return [*words[:at + 1], *own, *(["--", *program] if program else [])]
+
+
+def _check_misplaced_options(words: Sequence[str]) -> None:
+    """`aws-login --profile dev getcallerid`: argparse would call `dev` an invalid command.
+    The command's options go after it (one spelling, which the fast path and tab completion
+    rely on), so say so."""
+    at = next((index for index, word in enumerate(words) if word in COMMANDS), None)
+    if at is None:
+        return
+    misplaced = [word for word in words[:at] if word != "--debug"]
+    if misplaced and misplaced[0].startswith("-") and misplaced[0] not in (
+            "-h", "--help", "--version"):
+        option = misplaced[0].partition("=")[0]
+        fixed = " ".join(["aws-login", words[at], *misplaced, *words[at + 1:]])
+        raise UsageError(f"put {option} after the command: {fixed}")
+
+
+def _unrecognized(parser: _Parser, command: str, extras: Sequence[str]) -> str:
+    """argparse's "unrecognized arguments", with the close option names ("did you mean")
+    and the command's own help."""
+    import difflib  # only on this error
+
+    _module, sub = parser.commands.get(command, (None, parser))
+    options = sorted({option for action in sub._actions for option in action.option_strings
+                      if option.startswith("--")})
+    hints = []
+    for word in extras:
+        typed = word.partition("=")[0]
+        if typed.startswith("--"):
+            close = difflib.get_close_matches(typed, options, n=1)
+            if close:
+                hints.append((typed, close[0]))
+    message = f"unrecognized arguments: {' '.join(extras)}"
+    if len(hints) == 1:
+        message += f"; did you mean {hints[0][1]}?"
+    elif hints:
+        message += "; did you mean " + ", ".join(f"{right} for {typed}"
+                                                  for typed, right in hints) + "?"
+    return f"{message} (see: {sub.prog} --help)"
 
 
 def _one_line(text: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aws_login.aws_errors import TIMEOUT_VARIABLE, translate_errors
+from aws_login.aws_errors import TIMEOUT_VARIABLE, note_answer_status, translate_errors
 from aws_login.errors import UsageError
 from aws_login.log import DebugLog
 from aws_login.model import Credentials
@@ -56,6 +56,7 @@ class AwsClients:
         self.timeouts = http_timeouts(environ)
         self._sessions: dict[str | None, Any] = {}
         self._client_profile: str | None = None
+        self._regions_checked: set[str] = set()
 
     def use_profile(self, profile: str | None) -> None:
         """Create clients with this profile's settings (--profile) instead of AWS_PROFILE's."""
@@ -70,13 +71,21 @@ class AwsClients:
             with translate_errors("reading the AWS config file"):
                 session.full_config  # noqa: B018  (parse it now: a broken file is bad input)
             if self._ask_secret is not None:
-                # botocore asks a role profile's MFA code with getpass on stdin/the terminal;
-                # ours reaches the person wherever aws-login runs (the prompt service).
-                assume_role = session.get_component("credential_provider").get_provider(
-                    "assume-role")
-                assume_role._prompter = self._ask_secret
+                self._ask_through(session, self._ask_secret)
             self._sessions[profile] = session
         return self._sessions[profile]
+
+    @staticmethod
+    def _ask_through(session: Any, ask_secret: Callable[[str], str]) -> None:
+        """botocore asks a role profile's MFA code with getpass on stdin; ours reaches the
+        person wherever aws-login runs (the prompt service)."""
+        from botocore.exceptions import ProfileNotFound
+
+        try:
+            resolver = session.get_component("credential_provider")
+        except ProfileNotFound:
+            return  # the profile source reports it, in its own words
+        resolver.get_provider("assume-role")._prompter = ask_secret
 
     def client(self, service: str, region: str, credentials: Credentials | None, *,
                pool_size: int | None = None) -> Any:
@@ -102,9 +111,35 @@ class AwsClients:
                 aws_secret_access_key=credentials.secret_access_key,
                 aws_session_token=credentials.session_token,
             )
-        client = self.session(self._client_profile).create_client(service, **kwargs)
+        session = self.session(self._client_profile)
+        client = session.create_client(service, **kwargs)
+        client.meta.events.register("before-parse", note_answer_status)
+        self._check_region_known(region, session)
         self.log(f"{service} endpoint {client.meta.endpoint_url} (region {region})")
         return client
+
+    def _check_region_known(self, region: str, session: Any) -> None:
+        """Warn, once per region, about a region botocore's endpoint data does not list: a
+        typo (eu-wst-1) would otherwise fail later as a DNS or signature error. Only a
+        warning: AWS opens regions that an older botocore does not know yet. Here because
+        botocore is loaded anyway; the paths that do not load it (a cache hit) never check."""
+        if region in self._regions_checked:
+            return
+        self._regions_checked.add(region)
+        try:
+            known = {name for partition in session.get_data("endpoints")["partitions"]
+                     for name in partition.get("regions", {})}
+        except Exception:  # a hint must never fail the run
+            return
+        if not known or region in known:
+            return
+        import difflib  # only for this warning
+
+        close = difflib.get_close_matches(region, sorted(known), n=1, cutoff=0.8)
+        hint = f"; did you mean {close[0]}?" if close else "; check the name"
+        self.log.stream.write(f"aws-login: warning: region {region} is not one botocore "
+                              f"knows{hint} (going on: it may be newer than botocore)\n")
+        self.log.stream.flush()
 
     def sts(self, credentials: Credentials, region: str) -> StsApi:
         return BotocoreSts(self.client("sts", region, credentials), self.log, self.retry)

@@ -33,6 +33,11 @@ RESERVED = frozenset({"default"})
 _SESSION_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+=-]{0,63}")
 _UNSAFE_RE = re.compile(r"[^A-Za-z0-9_.@+=-]+")
 _QUOTES_RE = re.compile(r"['\"`’‘“”]")  # O'Brien's -> OBriens, not O-Brien-s
+_DASHES_RE = re.compile(r"-{2,}")
+# Latin letters that NFKD does not split into an ASCII letter and a mark.
+_LETTERS = str.maketrans({"Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe",
+                          "ß": "ss", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Þ": "Th",
+                          "þ": "th", "Ð": "D", "ð": "d", "ı": "i", "Ŧ": "T", "ŧ": "t"})
 _SHELL_SAFE_RE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
 _SECTION_RE = configparser.RawConfigParser.SECTCRE
 
@@ -112,10 +117,13 @@ def validate_template(template: str) -> str:
 
 
 def safe_name(text: str) -> str:
-    """Fold text into characters botocore and shells take as they are."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    """Fold text into characters botocore and shells take as they are: letters to their
+    closest ASCII form where one exists (Zürich -> Zurich, Ørsted -> Orsted), every run of
+    other characters and dashes to one dash (Dev - Team -> Dev-Team)."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))  # Zürich -> Zurich
-    return _UNSAFE_RE.sub("-", _QUOTES_RE.sub("", plain)).strip("-._")
+    folded = _UNSAFE_RE.sub("-", _QUOTES_RE.sub("", plain))
+    return _DASHES_RE.sub("-", folded).strip("-._")
 
 
 def _account_part(access: Access) -> str:
@@ -301,24 +309,54 @@ def defined_sections(text: str) -> tuple[set[str], set[str]]:
     """(profile names, sso-session names) that the sections of `text` define for botocore."""
     profiles: set[str] = set()
     sessions: set[str] = set()
-    for line in text.splitlines():
-        stripped = line.strip()
-        match = _SECTION_RE.match(stripped)
-        if not match or stripped.startswith(("#", ";")):
-            continue
-        header = match.group("header")
-        if header == "default":
-            profiles.add("default")
-            continue
-        for prefix, names in (("profile", profiles), ("sso-session", sessions)):
-            if header.startswith(prefix):
-                try:
-                    parts = shlex.split(header)  # as botocore reads the header
-                except ValueError:
-                    continue
-                if len(parts) == 2:  # botocore does not check the first word either
-                    names.add(parts[1])
+    for kind, name, _lines in _sections(text):
+        (profiles if kind == "profile" else sessions).add(name)
     return profiles, sessions
+
+
+def profile_sections(text: str) -> dict[str, str]:
+    """Each profile's settings (the lines up to the next section but blank and comment
+    lines, such as the block's end marker), by name: what tells a changed profile from one
+    left as it was."""
+    return {name: "".join(line.strip() + "\n" for line in lines
+                          if line.strip() and not line.lstrip().startswith(("#", ";")))
+            for kind, name, lines in _sections(text) if kind == "profile"}
+
+
+def _sections(text: str) -> Iterator[tuple[str, str, list[str]]]:
+    """(kind, name, lines) of each profile or sso-session section, in order; the lines of
+    other sections belong to none."""
+    current: tuple[str, str, list[str]] | None = None
+    for line in text.splitlines(keepends=True):
+        found = _section_of(line)
+        if found is not None or _SECTION_RE.match(line.strip()):
+            if current is not None:
+                yield current
+            current = None if found is None else (*found, [])
+        if current is not None:
+            current[2].append(line)
+    if current is not None:
+        yield current
+
+
+def _section_of(line: str) -> tuple[str, str] | None:
+    """("profile" or "sso-session", name) when `line` opens such a section."""
+    stripped = line.strip()
+    match = _SECTION_RE.match(stripped)
+    if not match or stripped.startswith(("#", ";")):
+        return None
+    header = match.group("header")
+    if header == "default":
+        return "profile", "default"
+    for prefix in ("profile", "sso-session"):
+        if header.startswith(prefix):
+            try:
+                parts = shlex.split(header)  # as botocore reads the header
+            except ValueError:
+                return None
+            if len(parts) == 2:  # botocore does not check the first word either
+                return prefix, parts[1]
+    return None
 
 
 def merge(existing: Existing, block: str) -> str:

@@ -126,6 +126,16 @@ class CredentialsCache:
         write_private(self.path(key), _serialize(acquired))
         return True
 
+    @staticmethod
+    def why_not_stored(acquired: Acquired) -> str:
+        """The --debug line when `store` declined (the user asked for --use-cache)."""
+        if acquired.credentials.expiration is None:
+            return ("final credentials not cached: they do not expire (long-term keys are "
+                    "never copied to disk)")
+        return (f"final credentials not cached: they expire within {MIN_REMAINING_SECONDS // 60} "
+                "minutes, when the SDKs already ask for new ones, so a cached copy would never "
+                "be used; with --duration 1800 or more they are cached")
+
     def lock(self, key: str) -> AbstractContextManager[None]:
         return exclusive_lock(self.folder / "locks" / f"{key}.lock")
 

@@ -84,7 +84,13 @@ def eligible(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
             and "--use-cache" in words
             and not any(word in _INELIGIBLE or "file://" in word for word in words)
             # a rotating web identity token file: let the normal path read it
-            and not environ.get("AWS_WEB_IDENTITY_TOKEN_FILE"))
+            and not environ.get("AWS_WEB_IDENTITY_TOKEN_FILE")
+            # a relative cache folder: the normal path refuses it, with its message
+            and _absolute_or_unset(environ.get("AWS_LOGIN_CACHE_DIR")))
+
+
+def _absolute_or_unset(folder: str | None) -> bool:
+    return not folder or os.path.isabs(os.path.expanduser(folder))
 
 
 def remember(argv: Sequence[str], environ: Mapping[str, str], answer: str,
@@ -116,8 +122,11 @@ def _digest(argv: Sequence[str], environ: Mapping[str, str]) -> str:
     from aws_login import __version__
     from aws_login.digest import sha256_hex
 
+    # AWS_LOGIN_NESTING (cli.main's mark for its children, aws_login/nesting.py) changes no
+    # Plan: a credential_process call under runas is the same call as one from a terminal.
     parts = [MAGIC.decode(), __version__, "\0".join(argv),
-             *sorted(f"{k}={v}" for k, v in environ.items() if k.startswith("AWS_"))]
+             *sorted(f"{k}={v}" for k, v in environ.items()
+                     if k.startswith("AWS_") and k != "AWS_LOGIN_NESTING")]
     return sha256_hex("\0\0".join(parts).encode("utf-8", "surrogateescape"))
 
 

@@ -23,7 +23,15 @@ def cache_dir(environ: Mapping[str, str], platform: str = sys.platform) -> str:
     """AWS_LOGIN_CACHE_DIR, else the platform's per-user cache folder for aws-login."""
     override = environ.get("AWS_LOGIN_CACHE_DIR")
     if override:
-        return os.path.expanduser(override)
+        folder = os.path.expanduser(override)
+        if not os.path.isabs(folder):
+            # A relative folder would put a cache (credentials among it) wherever the
+            # command happens to run.
+            from aws_login.errors import UsageError
+
+            raise UsageError(f"AWS_LOGIN_CACHE_DIR {override!r} is not an absolute path; give "
+                             "a full path, e.g. AWS_LOGIN_CACHE_DIR=$HOME/.cache/aws-login")
+        return folder
     home = environ.get("HOME") if "HOME" in environ else os.path.expanduser("~")
     if platform != "win32" and home and os.path.isabs(home):
         xdg = environ.get("XDG_CACHE_HOME", "")

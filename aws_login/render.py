@@ -47,6 +47,20 @@ def shell_exports(creds: Credentials, outform: str, region: str | None = None) -
     return "\n".join(lines) + "\n"
 
 
+# What a failed `dumpcreds --unset-stale` clears: the identity an earlier run exported (the
+# region is no identity, so it stays).
+STALE_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                   "AWS_SECURITY_TOKEN", "AWS_CREDENTIAL_EXPIRATION")
+
+
+def unset_stale(outform: str) -> str:
+    """The lines that clear the credential variables in this outform's shell."""
+    comment, _set_line, clear_line = _SHELLS[outform]
+    lines = [f"{comment} aws-login failed; clearing the previous credentials",
+             *(clear_line(name) for name in STALE_VARIABLES)]
+    return "\n".join(lines) + "\n"
+
+
 def credential_process_json(creds: Credentials) -> str:
     """The JSON the SDKs expect from a credential_process (Version 1)."""
     document: dict[str, object] = {

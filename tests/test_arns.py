@@ -169,7 +169,7 @@ def test_invalid_external_ids_are_never_echoed(text: str) -> None:
     with pytest.raises(UsageError) as caught:
         arns.validate_external_id(text)
     assert caught.value.message == ("--external-id is not valid; use 2-1224 characters from "
-                                    "letters, digits and +=,.@:/_-")
+                                    "ASCII letters, digits and +=,.@:/_-")
 
 
 @pytest.mark.parametrize("text", ["123456", "000000"])

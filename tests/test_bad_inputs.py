@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import socket
 import tempfile
 import warnings
@@ -111,7 +112,11 @@ ROLE_ARNS = (
     part("runas", ("--assume-roles", "arn:aws:iam:eu-west-1:123456789012:role/A", "--", "true"),
          "is not an IAM role ARN"),
     part("getcallerid", ("--assume-roles", "arn:aws:iam::123456789012:role/Bad*Name"),
-         "invalid role name 'Bad*Name'; use 1-64 characters from letters, digits and +=,.@_-"),
+         "invalid role name 'Bad*Name'; use 1-64 characters from ASCII letters, digits and "
+         "+=,.@_-"),
+    Row("getcallerid", ("--assume-roles", "arn:aws:iam::123456789012:role/Ünïcode"),
+        "'arn:aws:iam::123456789012:role/Ünïcode': invalid role name 'Ünïcode'; use 1-64 "
+        "characters from ASCII letters, digits and +=,.@_-"),
     part("dumpcreds", ("--assume-roles", "arn:aws:iam::123456789012:role/" + "n" * 65),
          "invalid role name"),
     part("getcallerid", ("--assume-roles", "arn:aws:iam::123456789012:role/team/"),
@@ -119,7 +124,7 @@ ROLE_ARNS = (
     # a command-line word that is not UTF-8 (as Python hands it over: surrogates)
     Row("dumpcreds", ("--assume-roles", "arn:aws:iam::111111111111:role/\udcff"),
         "'arn:aws:iam::111111111111:role/\\udcff': invalid role name '\\udcff'; use 1-64 "
-        "characters from letters, digits and +=,.@_-"),
+        "characters from ASCII letters, digits and +=,.@_-"),
     part("getcallerid", ("--assume-roles", "arn:aws:iam::123456789012:role/tëam/A"),
          "invalid role path '/tëam/'; a path looks like /team/"),
     part("dumpcreds", ("--assume-roles", "arn:aws:iam::123456789012:role//A"),
@@ -139,8 +144,8 @@ ROLE_SESSION_OPTIONS = (
     part("getcallerid", ("--assume-roles", ROLE_A, "--role-session-name", "s" * 65),
          "role session name"),
     Row("getcallerid", ("--assume-roles", ROLE_A, "--role-session-name", "bad\udcffname"),
-        "role session name 'bad\\udcffname' is not valid; use 2-64 characters from letters, "
-        "digits and +=,.@_-"),
+        "role session name 'bad\\udcffname' is not valid; use 2-64 characters from ASCII "
+        "letters, digits and +=,.@_-"),
     part("getcallerid", ("--role-session-name", "alice"),
          "--role-session-name applies to --assume-roles; add the roles"),
     part("getcallerid", ("--assume-roles", ROLE_A, "--external-id", "x"),
@@ -290,6 +295,8 @@ PROFILES_AND_CONFIG_FILES = (
 
 OUTPUT_FORMS = (
     part("dumpcreds", ("--outform", "zsh"), "argument --outform: invalid choice: 'zsh'"),
+    Row("dumpcreds", ("--unset-stale", "--credential-helper"),
+        "--unset-stale applies to shell exports; drop it or --credential-helper"),
     part("dumpcreds", ("--outform", "fish", "--credential-helper"),
          "argument --credential-helper: not allowed with argument --outform"),
 )
@@ -303,6 +310,14 @@ RUNAS_COMMANDS = (
 
 COMMAND_LINE = (
     part("getcallerid", ("--no-such-option",), "unrecognized arguments: --no-such-option"),
+    Row("getcallerid", ("--porfile", "dev"),
+        "unrecognized arguments: --porfile dev; did you mean --profile? (see: aws-login "
+        "getcallerid --help)"),
+    Row("dumpcreds", ("--outfrom", "fish", "--regoin", "eu-west-1"),
+        "unrecognized arguments: --outfrom fish --regoin eu-west-1; did you mean --outform for "
+        "--outfrom, --region for --regoin? (see: aws-login dumpcreds --help)"),
+    Row("runas", ("--bogus", "printenv"),
+        "unrecognized arguments: --bogus (see: aws-login runas --help)"),
     Row("importcache", (), "the following arguments are required: --accesstoken-cache "
         "(see: aws-login importcache --help)"),
     Row("clearcache", ("--only", "nothing"),
@@ -354,7 +369,11 @@ SSO_OPTIONS = (
     Row("dumpconfig", ("--sso-access-token", "T", "--accesstoken-cache", "file://x"),
         "give either --sso-access-token or --accesstoken-cache, not both"),
     Row("dumpconfig", ("--sso-access-token", "T", "--use-cache"),
-        "--sso-access-token is used as given; drop --use-cache or the token"),
+        "--sso-access-token is used as it is and never cached; drop --use-cache, or drop "
+        "--sso-access-token to use the cached sign-in"),
+    Row("dumpconfig", ("--accesstoken-cache", "file://{tmp}/truncated.json", "--use-cache"),
+        "--accesstoken-cache reads an external file and never writes aws-login's cache; drop "
+        "--use-cache, or drop --accesstoken-cache to use the cached sign-in"),
     Row("dumpconfig", ("--accesstoken-cache", ""),
         "--accesstoken-cache needs a file, e.g. file://~/.aws/sso/cache/x.json"),
     Row("dumpconfig", ("--use-cache", "--sso-region", "us-east-1"),
@@ -379,6 +398,9 @@ DUMPCONFIG = (
         "--profile-template: unknown field {nope}; the fields are {account_id}, "
         "{account_name}, {role_name}, {session_name}; e.g. --profile-template "
         "'{account_name}-{role_name}'"),
+    Row("dumpconfig", ("--use-cache", "--output", "{tmp}/no/such/dir/config"),
+        "--output {tmp}/no/such/dir/config: the folder {tmp}/no/such/dir does not exist; check "
+        "the path, or create the folder first (mkdir -p {tmp}/no/such/dir)"),
     Row("dumpconfig", ("--use-cache", "--output", "{tmp}/folder"),
         "--output {tmp}/folder is a folder; give a file, e.g. ~/.aws/config"),
     Row("dumpconfig", ("--use-cache", "--output", "{tmp}/fifo"),
@@ -509,6 +531,10 @@ ENVIRONMENT = (
         "region us-gov-west-1 (from AWS_DEFAULT_REGION) is in partition aws-us-gov, but the "
         "role chain is in aws; pass --region with a region of aws, e.g. us-east-1",
         env=(("AWS_DEFAULT_REGION", "us-gov-west-1"),)),
+    Row("dumpcreds", ("--use-cache", "--assume-roles", ROLE_A),
+        "AWS_LOGIN_CACHE_DIR 'relative/cache' is not an absolute path; give a full path, e.g. "
+        "AWS_LOGIN_CACHE_DIR=$HOME/.cache/aws-login",
+        env=(("AWS_LOGIN_CACHE_DIR", "relative/cache"),)),
     Row("getcallerid", (), "AWS_LOGIN_HTTP_TIMEOUT 'abc' is not valid; give the seconds to "
         "wait for an answer, more than 0 and at most 600, e.g. AWS_LOGIN_HTTP_TIMEOUT=60",
         env=(("AWS_LOGIN_HTTP_TIMEOUT", "abc"),)),
@@ -620,7 +646,7 @@ def test_bad_input_gets_its_message_and_no_request(
 
 
 def test_the_table_covers_every_command_once_per_case() -> None:
-    assert len(ROWS) == 151
+    assert len(ROWS) == 159
     assert {row.command for row in ROWS} == {"console", "dumpconfig", "importcache",
                                              "clearcache", "dumpcreds", "getcallerid", "runas"}
     assert len({(row.command, row.args, row.env, row.setup) for row in ROWS}) == len(ROWS)
@@ -688,3 +714,69 @@ def _run_as_nobody(argv: list[str]) -> tuple[int, str, str]:
     os.waitpid(pid, 0)
     code, out, err = json.loads(data)
     return int(code), str(out), str(err)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--profile", "dev", "getcallerid"],
+     "put --profile after the command: aws-login getcallerid --profile dev"),
+    (["--region=eu-west-1", "dumpcreds", "--outform", "fish"],
+     "put --region after the command: aws-login dumpcreds --region=eu-west-1 --outform fish"),
+])
+def test_an_option_before_the_command_says_where_it_goes(
+        hostile: Path, argv: list[str], message: str, sts: LoopbackServer) -> None:
+    """Not table rows: the table's rows start with the command."""
+    result = run_cli(argv)
+    assert (result.code, result.out, result.err) == (2, "", f"aws-login: error: {message}\n")
+    assert sts.recorder.requests == []
+
+
+# Words a finished sentence does not end on.
+_DANGLING = {"a", "an", "the", "or", "and", "nor", "but", "to", "of", "for", "with", "from",
+             "by", "its", "e.g.", "i.e."}
+
+
+def ends_as_sentence(message: str) -> bool:
+    """Ends on a word, quote, parenthesis, ARN or path: not on a conjunction, article or
+    pronoun, nor on an alternative left hanging ("drop X or the token")."""
+    words = message.split()
+    if not words or message[-1] in ",;:(" or message[-1].isspace():
+        return False
+    if words[-1].lower() in _DANGLING:
+        return False
+    return re.search(r"\b(?:or|and) (?:it|the \S+)$", message) is None
+
+
+@pytest.mark.parametrize("text", [
+    "drop --use-cache or it", "drop --use-cache or the token", "use one of the", "give a,",
+    "check it and", "the file:", ""])
+def test_cut_messages_are_caught(text: str) -> None:
+    assert not ends_as_sentence(text)
+
+
+@pytest.mark.parametrize("text", [
+    "--profile needs a profile name, e.g. --profile dev", "not both",
+    "expected e.g. arn:aws:iam::123456789012:role/Admin", "(see: aws-login runas --help)",
+    "did you mean --profile?", "it is not a policy", "'zsh'", "add the roles; add it"])
+def test_whole_messages_pass(text: str) -> None:
+    assert ends_as_sentence(text)
+
+
+SENTENCE_PARAMS = [pytest.param(row, id=row_id)
+                   for row, row_id in zip(ROWS, ROW_IDS, strict=True)]
+
+
+@pytest.mark.parametrize("row", SENTENCE_PARAMS)
+def test_every_message_ends_as_a_sentence(row: Row, hostile: Path,
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          sts: LoopbackServer, fake_sso: FakeSso,
+                                          fed: FakeFederation) -> None:
+    if row.whole:
+        message = row.error
+    else:  # a part row: the whole line, as aws-login prints it
+        for name, value in row.env:
+            monkeypatch.setenv(name, _fill(value, hostile))
+        if row.setup is not None:
+            row.setup(hostile)
+        result = run_cli([row.command, *(_fill(a, hostile) for a in row.args)])
+        message = result.err.splitlines()[-1].removeprefix("aws-login: error: ")
+    assert ends_as_sentence(message), message

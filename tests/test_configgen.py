@@ -58,6 +58,11 @@ def parse(text: str) -> dict[str, Any]:
     ("データ基盤", ""),
     ("Deploy+Ops=Team", "Deploy+Ops=Team"),
     ("data.eng@ml-1", "data.eng@ml-1"),
+    # close ASCII forms, and one dash for every run of dashes and other characters
+    ("Dev - Team Ørsted [eu-west-1] #30", "Dev-Team-Orsted-eu-west-1-30"),
+    ("Æsir Œuvre Straße Łódź Đà Þór ðø", "AEsir-OEuvre-Strasse-Lodz-Da-Thor-do"),
+    ("a--b -- c", "a-b-c"),
+    ("Ünïcode", "Unicode"),
 ])
 def test_safe_name(raw: str, safe: str) -> None:
     assert configgen.safe_name(raw) == safe

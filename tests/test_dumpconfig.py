@@ -236,7 +236,8 @@ def test_output_merges_replaces_prunes_and_keeps_a_backup(fake: FakeSso, home: P
     assert config.read_bytes() == user_part + b"\n" + expected_block.encode() + after
     assert Path(f"{config}.bak").read_bytes() == previous
     assert stat.S_IMODE(config.stat().st_mode) == 0o640
-    assert second.err == (f"aws-login: wrote {config}: 1 profiles (0 added, 2 removed); the "
+    assert second.err == (f"aws-login: wrote {config}: 1 profiles (0 added, 0 changed, 2 "
+                          "removed); the "
                           f"previous version is in {config}.bak\n")
     raw_config_parse(str(config))  # botocore reads the merged file
 
@@ -278,6 +279,24 @@ def test_dry_run_prints_the_diff_and_writes_nothing(fake: FakeSso, home: Path) -
     assert "+[profile my-acct-2-ReadOnlyAccess]\n" in result.out
     assert config.read_text() == BEFORE
     assert sorted(p.name for p in config.parent.iterdir()) == ["config"]
+
+
+def test_dry_run_counts_changed_profiles(fake: FakeSso, home: Path) -> None:
+    config = home / ".aws" / "config"
+    args = ("--sso-session-name", "my-sso", "--output", str(config))
+    assert dumpconfig(fake, *args).code == 0
+    written = config.read_text()
+    result = dumpconfig(fake, *args, "--region", "eu-west-1", "--dry-run")
+    assert result.code == 0, result.err
+    assert result.err == "aws-login: dry run: 3 profiles (0 added, 3 changed, 0 removed); " \
+        "nothing written\n"
+    assert result.out.count("+region = eu-west-1\n") == 3
+    assert config.read_text() == written
+    # one account gone, the others' region changed back and forth: each counted once
+    fake.accounts = fake.accounts[:1]
+    result = dumpconfig(fake, *args, "--region", "eu-west-1", "--dry-run")
+    assert result.err.startswith("aws-login: dry run: ")
+    assert "profiles (0 added, " in result.err and " changed, 1 removed)" in result.err
 
 
 def test_a_failed_write_leaves_the_file_whole(fake: FakeSso, home: Path,

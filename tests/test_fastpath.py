@@ -151,3 +151,22 @@ def test_cache_folder_matches_platformdirs(monkeypatch: pytest.MonkeyPatch,
     assert cache_dir(environ, "darwin") == platformdirs.macos.MacOS(
         "aws-login", appauthor=False).user_cache_dir
     assert cache_dir({**environ, "AWS_LOGIN_CACHE_DIR": "~/c"}, "linux") == "/home/alice/c"
+
+
+def test_a_relative_cache_folder_takes_the_normal_path_which_refuses_it(
+        cache_dir_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AWS_LOGIN_CACHE_DIR", "relative/cache")
+    assert fastpath.serve(CALL, os.environ, io.StringIO()) is None  # no crash, no answer
+    done = subprocess.run([sys.executable, "-m", "aws_login", *CALL], capture_output=True,
+                          text=True, env=dict(os.environ), timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", "aws-login: error: AWS_LOGIN_CACHE_DIR 'relative/cache' is not an absolute "
+        "path; give a full path, e.g. AWS_LOGIN_CACHE_DIR=$HOME/.cache/aws-login\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["aws"]  # no cache made here
+
+
+def test_the_nesting_mark_does_not_change_the_entry() -> None:
+    environ = {"AWS_LOGIN_CACHE_DIR": "/cache", "AWS_PROFILE": "dev"}
+    assert fastpath.entry_path(CALL, environ) == fastpath.entry_path(
+        CALL, {**environ, "AWS_LOGIN_NESTING": "0123456789abcdef"})

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -45,8 +48,12 @@ from tests.helpers import (
     SIGN_IN,
     SSO_ROLE,
     START_URL,
+    USER_KEY_ID,
+    USER_SECRET,
     WEB_IDENTITY_TOKEN,
     Result,
+    no_sleep,
+    run_cli,
 )
 
 FEDERATION_ATTEMPTS = 3
@@ -206,8 +213,8 @@ def expected_error(step: Step, fault: Fault, world: World) -> str:
         Fault.TRUNCATED: broke,
         Fault.SLOW: f"network error: no answer from {origin} in time; check the network and "
                     "proxy settings (AWS_LOGIN_HTTP_TIMEOUT=SECONDS waits longer)",
-        Fault.MALFORMED: ("malformed reply: the answer could not be read (not the XML or JSON "
-                          f"AWS sends); {proxy_hint}") if sts else missing,
+        Fault.MALFORMED: ("malformed reply: the HTTP 200 answer could not be read (not the "
+                          f"XML or JSON AWS sends); {proxy_hint}") if sts else missing,
         Fault.WRONG_SHAPE: missing,
     }[fault]
     suffix = "" if step.kind == "discovery" else f" (after {ATTEMPTS} attempts)"
@@ -378,8 +385,8 @@ def test_a_garbled_answer_holding_a_real_secret_never_shows_it(world: World,
         assert result.code == 1
         assert result.err.endswith(
             "aws-login: error: hop 1/1 (arn:aws:iam::111111111111:role/A): malformed reply: "
-            "the answer could not be read (not the XML or JSON AWS sends); a proxy or "
-            f"firewall may be answering instead of AWS (after {ATTEMPTS} attempts)\n")
+            "the HTTP 200 answer could not be read (not the XML or JSON AWS sends); a proxy "
+            f"or firewall may be answering instead of AWS (after {ATTEMPTS} attempts)\n")
         assert leaked(result.err, world.secrets()) == []
         assert "FaultCanary" not in result.err
 
@@ -395,3 +402,39 @@ def test_http_timeout_variable_is_checked_before_any_request(world: World) -> No
             "seconds to wait for an answer, more than 0 and at most 600, e.g. "
             "AWS_LOGIN_HTTP_TIMEOUT=60\n")
     assert world.sts.seen == []
+
+
+def test_a_proxys_html_error_page_is_reported_with_its_status(
+        aws_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proxy's HTTP 500 page that is not even well-formed XML (botocore cannot parse it):
+    the error names the status."""
+    page = b"<!DOCTYPE html><html><head><meta charset=utf-8><title>500</title><body>oops<br>"
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(500)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return None
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", USER_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", USER_SECRET)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{server.server_port}")
+        result = run_cli(["getcallerid"], sleep=no_sleep)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        "aws-login: error: GetCallerIdentity: malformed reply: the HTTP 500 answer could not "
+        "be read (not the XML or JSON AWS sends); a proxy or firewall may be answering "
+        f"instead of AWS (after {ATTEMPTS} attempts)\n")

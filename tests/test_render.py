@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -314,3 +315,46 @@ def test_cli_outform_and_credential_helper_are_exclusive(user_keys: None) -> Non
     assert (result.code, result.out) == (2, "")
     assert result.err.startswith("aws-login: error: argument --outform: not allowed with "
                                  "argument --credential-helper")
+
+
+# --- a failed dumpcreds: nothing on stdout, or with --unset-stale only the unset lines ---
+
+UNSET_LINES = {
+    "linux": ("# aws-login failed; clearing the previous credentials", "unset {}"),
+    "mac": ("# aws-login failed; clearing the previous credentials", "unset {}"),
+    "fish": ("# aws-login failed; clearing the previous credentials", "set -e {}"),
+    "powershell": ("# aws-login failed; clearing the previous credentials",
+                   "Remove-Item Env:{} -ErrorAction SilentlyContinue"),
+    "windows": ("REM aws-login failed; clearing the previous credentials", 'set "{}="'),
+}
+STALE_NAMES = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+               "AWS_SECURITY_TOKEN", "AWS_CREDENTIAL_EXPIRATION"]
+# a usage error (exit 2) and a failed operation (no credentials anywhere: exit 1)
+FAILURES = [(("--profile", "nosuch"), 2), ((), 1)]
+
+
+@pytest.mark.parametrize("outform", OUTFORMS)
+@pytest.mark.parametrize(("words", "code"), FAILURES)
+def test_a_failed_run_prints_nothing_on_stdout(aws_env: Path, outform: str,
+                                               words: tuple[str, ...], code: int) -> None:
+    result = run_cli(["dumpcreds", "--outform", outform, *words])
+    assert (result.code, result.out) == (code, "")
+    assert result.err.startswith("aws-login: error: ") and result.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("outform", OUTFORMS)
+@pytest.mark.parametrize(("words", "code"), FAILURES)
+def test_unset_stale_on_failure_prints_only_the_unset_lines(
+        aws_env: Path, outform: str, words: tuple[str, ...], code: int) -> None:
+    result = run_cli(["dumpcreds", "--unset-stale", "--outform", outform, *words])
+    header, line = UNSET_LINES[outform]
+    assert (result.code, result.out) == (
+        code, "\n".join([header, *(line.format(name) for name in STALE_NAMES)]) + "\n")
+    assert result.err.startswith("aws-login: error: ") and result.err.count("\n") == 1
+
+
+def test_unset_stale_on_success_is_the_usual_exports(user_keys: None) -> None:
+    plain = run_cli(["dumpcreds", "--outform", "linux"])
+    opted = run_cli(["dumpcreds", "--outform", "linux", "--unset-stale"])
+    assert (opted.code, opted.out, opted.err) == (0, plain.out, "")
+    assert plain.out.startswith("# Your session credentials are...\n")

@@ -197,6 +197,93 @@ def test_command_string_goes_through_the_shell(user_keys: None, tmp_path: Path) 
     assert out.read_text() == f"{USER_KEY_ID}|sub"
 
 
+# --- where aws-login's words end and the program's begin (with or without --) ---
+
+@pytest.fixture
+def dev_profile(aws_env: Path) -> Path:
+    """Profiles dev (region eu-west-1) and prod (another key), both long-term keys."""
+    (aws_env / "config").write_text("[profile dev]\nregion = eu-west-1\n\n"
+                                    "[profile prod]\nregion = ap-south-1\n")
+    (aws_env / "credentials").write_text(
+        f"[dev]\naws_access_key_id = {USER_KEY_ID}\naws_secret_access_key = {USER_SECRET}\n\n"
+        "[prod]\naws_access_key_id = AKIAPRODPRODPRODPROD\n"
+        "aws_secret_access_key = prodsecretprodsecretprodsecretprodsecret\n")
+    return aws_env
+
+
+def test_the_programs_options_are_the_programs_without_dashes(
+        dev_profile: Path, tmp_path: Path) -> None:
+    out = tmp_path / "args.json"
+    result = run_cli(["runas", "--profile", "dev", sys.executable, "-c", DUMP_ARGS, str(out),
+                      "AWS_REGION", "--region", "us-west-2", "--profile", "prod", "--",
+                      "--command", "x"])
+    assert (result.code, result.out, result.err) == (0, "", "")
+    assert json.loads(out.read_text()) == ["AWS_REGION", "--region", "us-west-2",
+                                           "--profile", "prod", "--", "--command", "x"]
+
+
+def test_printenv_region_goes_to_printenv(dev_profile: Path) -> None:
+    # the issue's example: printenv gets --region and us-west-2 as two more variable names
+    # (not set: exit 1); aws-login keeps dev's region, eu-west-1
+    done = subprocess.run([sys.executable, "-m", "aws_login", "runas", "--profile", "dev",
+                           "printenv", "AWS_REGION", "--region", "us-west-2"],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert (done.returncode, done.stdout, done.stderr) == (1, "eu-west-1\n", "")
+    done = subprocess.run([sys.executable, "-m", "aws_login", "runas", "--profile", "dev",
+                           "printenv", "AWS_REGION"],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "eu-west-1\n", "")
+
+
+def test_sh_c_without_dashes(dev_profile: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_cli(["runas", "--profile", "dev", "sh", "-c",
+                      f"echo hi \"$AWS_ACCESS_KEY_ID\" > {out}"])
+    assert (result.code, result.out, result.err) == (0, "", "")
+    assert out.read_text() == f"hi {USER_KEY_ID}\n"
+
+
+def test_a_childs_profile_never_becomes_aws_logins(dev_profile: Path, user_keys: None,
+                                                 tmp_path: Path) -> None:
+    out = tmp_path / "env.json"
+    result = run_cli(["runas", "--profile", "dev", sys.executable, "-c", DUMP_ENV, str(out),
+                      "--profile", "prod"])
+    assert (result.code, result.err) == (0, "")
+    assert json.loads(out.read_text())["AWS_ACCESS_KEY_ID"] == USER_KEY_ID  # dev's, not prod's
+    # no profile of its own: the first word is the program, --profile prod its argument
+    result = run_cli(["runas", sys.executable, "-c", DUMP_ENV, str(out), "--profile", "prod"])
+    assert (result.code, result.err) == (0, "")
+    assert json.loads(out.read_text())["AWS_ACCESS_KEY_ID"] == USER_KEY_ID  # the env keys
+
+
+@pytest.mark.parametrize("words", [
+    ["--profile", "dev", "--", "sh", "-c", "exit 5"],
+    ["--profile", "dev", "sh", "-c", "exit 5"],
+    ["--profile=dev", "sh", "-c", "exit 5"],
+    ["--prof", "dev", "sh", "-c", "exit 5"],  # argparse's unique prefix takes its value too
+    ["--debug", "--profile", "dev", "sh", "-c", "exit 5"],
+    ["--command", "exit 5", "--profile", "dev"],
+])
+def test_with_or_without_dashes(dev_profile: Path, words: list[str]) -> None:
+    result = run_cli(["runas", *words])
+    assert (result.code, result.out) == (5, "")
+
+
+@pytest.mark.parametrize(("words", "message"), [
+    (["--bogus", "sh", "-c", "true"],
+     "unrecognized arguments: --bogus (see: aws-login runas --help)"),
+    (["--porfile", "dev", "sh", "-c", "true"],
+     "unrecognized arguments: --porfile; did you mean --profile? (see: aws-login runas "
+     "--help)"),
+    (["--command", "true", "sh"], "give either --command STRING or -- PROGRAM ARGS, not both"),
+    (["--profile"], "argument --profile: expected one argument (see: aws-login runas --help)"),
+])
+def test_an_unknown_option_before_the_program_is_still_an_error(
+        dev_profile: Path, words: list[str], message: str) -> None:
+    result = run_cli(["runas", *words])
+    assert (result.code, result.out, result.err) == (2, "", f"aws-login: error: {message}\n")
+
+
 # --- signals and the process table (aws-login as a real process) ---
 
 @contextlib.contextmanager

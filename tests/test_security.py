@@ -83,6 +83,7 @@ def test_cache_files_are_private_even_under_umask_000(sts_server: LoopbackServer
         runs = [["dumpcreds", "--credential-helper", "--use-cache", *SIGN_IN, *SSO_ROLE],
                 ["dumpcreds", "--credential-helper", "--use-cache", *SSO_ROLE],  # fast path entry
                 ["dumpconfig", "--use-cache", "--output", str(tmp_path / "out" / "config")]]
+        (tmp_path / "out").mkdir()  # dumpconfig --output makes no folders
         for argv in runs:
             completed = subprocess.run(
                 [sys.executable, "-m", "aws_login", *argv], capture_output=True, text=True,

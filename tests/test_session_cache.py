@@ -153,3 +153,25 @@ def test_clearcache(cache_dir: Path, sts) -> None:
     sts.recorder.clear()
     assert run_cli(["dumpcreds", *CHAIN]).code == 0
     assert "AssumeRole" in sts.recorder.actions()
+
+
+@pytest.mark.parametrize(("words", "why"), [
+    (["--duration", "900"],
+     "final credentials not cached: they expire within 15 minutes, when the SDKs already ask "
+     "for new ones, so a cached copy would never be used; with --duration 1800 or more they "
+     "are cached"),
+])
+def test_debug_says_why_nothing_was_cached(cache_dir: Path, sts, words: list[str],
+                                           why: str) -> None:
+    result = run_cli(["dumpcreds", "--credential-helper", *CHAIN, *words, "--debug"])
+    assert result.code == 0, result.err
+    assert f"aws-login: debug: {why}\n" in result.err
+    assert entries(cache_dir) == []
+
+
+def test_debug_says_long_term_keys_are_not_cached(cache_dir: Path) -> None:
+    result = run_cli(["dumpcreds", "--use-cache", "--debug"])
+    assert result.code == 0, result.err
+    assert ("aws-login: debug: final credentials not cached: they do not expire (long-term "
+            "keys are never "
+            "copied to disk)\n") in result.err

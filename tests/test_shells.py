@@ -208,6 +208,64 @@ def test_dumpcreds_sourced_into_bash_then_getcallerid_is_the_role(user_keys: Non
     assert sts.recorder.actions() == ["GetCallerIdentity", "AssumeRole", "GetCallerIdentity"]
 
 
+# --- a failed dumpcreds: the recommended forms stop, --unset-stale clears the old keys ---
+
+# The forms the README recommends: each stops when aws-login fails. A "failing" program
+# stands for aws-login in dash's eval (no process substitution there).
+FAILED_RUN = ("--outform", "{form}", "--profile", "nosuch")
+STOPPING = {
+    "bash": 'c=$({aws_login}) && eval "$c"',
+    "dash": 'c=$({aws_login}) && eval "$c"',
+    "zsh": 'c=$({aws_login}) && eval "$c"',
+    "fish": "set c ({aws_login}); and printf '%s\\n' $c | source",
+}
+UNSET_STALE = {
+    "bash": "source <({aws_login} --unset-stale)",
+    "dash": 'eval "$({aws_login} --unset-stale)"',
+    "zsh": "source <({aws_login} --unset-stale)",
+    "fish": "{aws_login} --unset-stale | source",
+}
+FORM_OF = {"bash": "linux", "dash": "linux", "zsh": "mac", "fish": "fish"}
+
+
+def _after_failed_run(shell: str, line: str, folder: Path) -> dict[str, str]:
+    """The AWS_* variables a child of `shell` sees after `line` ran (stale values before)."""
+    argv, _source = SHELLS[shell]
+    fish = shell == "fish"
+    aws_login = " ".join(shlex.quote(w) for w in (sys.executable, "-m", "aws_login",
+                                                  "dumpcreds", *FAILED_RUN)).replace(
+        "{form}", FORM_OF[shell])
+    stale = [f"set -gx {n} '{v}'" if fish else f"export {n}='{v}'" for n, v in STALE.items()]
+    script = folder / "script"
+    script.write_text("\n".join([*stale, line.format(aws_login=aws_login),
+                                 f"env -0 > {shlex.quote(str(folder / 'env'))}", ""]))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    (folder / "config").write_text("")
+    env.update(AWS_CONFIG_FILE=str(folder / "config"),
+               AWS_SHARED_CREDENTIALS_FILE=str(folder / "credentials"))
+    done = subprocess.run([*argv, str(script)], capture_output=True, text=True, env=env,
+                          cwd=folder, timeout=60, stdin=subprocess.DEVNULL)
+    assert "profile 'nosuch' (--profile) was not found" in done.stderr, done.stderr
+    assert done.stdout == ""
+    entries = (folder / "env").read_bytes().decode().split("\0")
+    return {k: v for k, _, v in (e.partition("=") for e in entries if e.startswith("AWS_"))
+            if k in STALE}
+
+
+@pytest.mark.parametrize("shell", ["bash", "dash", "zsh", "fish"])
+def test_the_recommended_form_keeps_nothing_of_a_failed_run(shell: str,
+                                                            tmp_path: Path) -> None:
+    # nothing was eval'ed (stdout is empty, and the form stops on the exit code): the old
+    # values are as they were, and the script went on (the user sees the error line)
+    assert _after_failed_run(shell, STOPPING[shell], tmp_path) == STALE
+
+
+@pytest.mark.parametrize("shell", ["bash", "dash", "zsh", "fish"])
+def test_unset_stale_leaves_no_previous_identity(shell: str, tmp_path: Path) -> None:
+    assert _after_failed_run(shell, UNSET_STALE[shell], tmp_path) == {
+        "AWS_REGION": "stale-region", "AWS_DEFAULT_REGION": "stale-default-region"}
+
+
 # --- PowerShell (only where pwsh is installed) ---
 
 @pytest.mark.skipif(shutil.which("pwsh") is None, reason="pwsh is not installed")

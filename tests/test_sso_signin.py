@@ -4,6 +4,7 @@ Everything talks to the loopback FakeSso (whose role credentials are real moto s
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -13,7 +14,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from aws_login.context import Context
+from aws_login.errors import OperationError
 from aws_login.sso.loopback import CallbackListener
+from aws_login.sso.oidc import DEVICE_GRANT, OidcApi
 from tests.fakes.sso import FakeSso
 from tests.helpers import BROWSER_STANDIN, SIGN_IN, SSO_ROLE, START_URL, run_cli, run_process
 
@@ -235,3 +239,39 @@ def test_console_from_an_sso_role(sso_env: Path, fake_sso: FakeSso,
         assert fake_sso.calls["GetRoleCredentials"] == 1
     finally:
         fed.stop()
+
+
+WRONG_START_URL = "https://d-0000000000.awsapps.com/start"
+
+
+def _check_it(operation: str) -> str:
+    return (f"sign-in: {operation}: IAM Identity Center does not know the start URL "
+            f"{WRONG_START_URL} in this region; check --start-url (your AWS access portal "
+            "URL, as the portal's Settings page shows it) and --sso-region")
+
+
+@pytest.mark.parametrize("flow", [["--use-device-code"], []])
+def test_a_wrong_start_url_says_to_check_it(sso_env: Path, fake_sso: FakeSso,
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            flow: list[str]) -> None:
+    monkeypatch.setenv("BROWSER", str(BROWSER_STANDIN))
+    fake_sso.start_urls = (START_URL,)
+    result = run_cli(["getcallerid", *flow, "--start-url", WRONG_START_URL, "--sso-region",
+                      "us-east-1", *SSO_ROLE], sleep=Sleeps())
+    # both flows register with the start URL as issuerUrl, which the fake checks first
+    assert (result.code, result.out) == (1, "")
+    assert result.err.splitlines()[-1] == f"aws-login: error: {_check_it('RegisterClient')}"
+
+
+def test_start_device_authorization_with_a_wrong_start_url(sso_env: Path,
+                                                           fake_sso: FakeSso) -> None:
+    fake_sso.start_urls = (START_URL,)
+    ctx = Context(environ=os.environ, stdout=io.StringIO(), stderr=io.StringIO(),
+                  stdin=io.StringIO())
+    api = OidcApi(ctx.clients.client("sso-oidc", "us-east-1", None), ctx.log, ctx.retry)
+    registration = api.register(grant_types=[DEVICE_GRANT, "refresh_token"])
+    with pytest.raises(OperationError) as caught:
+        api.start_device_authorization(registration, WRONG_START_URL)
+    assert caught.value.message == _check_it("StartDeviceAuthorization")
+    # the fake answers as the service does
+    assert fake_sso.calls["StartDeviceAuthorization"] == 1

@@ -174,7 +174,7 @@ def test_environment_problems_name_the_variable(eks_env: Path, calls: Recorder,
          "arn:aws:iam::123456789012:role/Admin"),
         ({"AWS_ROLE_SESSION_NAME": "build 42"},
          "AWS_ROLE_SESSION_NAME: role session name 'build 42' is not valid; use 2-64 "
-         "characters from letters, digits and +=,.@_-"),
+         "characters from ASCII letters, digits and +=,.@_-"),
     ]
     for changes, message in cases:
         with monkeypatch.context() as patch:

@@ -82,6 +82,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError(f"--max-concurrency must be 1 to {MAX_CONCURRENCY}, e.g. 8")
     path = Path(args.output).expanduser() if args.output else None
     previous = _read(path) if path else None
+    if path is not None and previous is None:
+        _check_folder(path)
 
     token = get_token(spec, ctx)
     sso_region = spec.region or token.region
@@ -159,9 +161,12 @@ def _merge_into(path: Path, previous: str | None, existing: configgen.Existing,
     block = configgen.render(config, kept, skipped=skipped,
                              session_defined_elsewhere=session_elsewhere)
     new = configgen.merge(existing, block)
-    old_names, _ = configgen.defined_sections(existing.block)
-    new_names = {p.name for p in kept}
-    summary = (f"{len(kept)} profiles ({len(new_names - old_names)} added, "
+    old_sections = configgen.profile_sections(existing.block)
+    new_sections = configgen.profile_sections(block)
+    old_names, new_names = set(old_sections), {p.name for p in kept}
+    changed = sum(1 for name in new_names & old_names
+                  if new_sections.get(name) != old_sections[name])
+    summary = (f"{len(kept)} profiles ({len(new_names - old_names)} added, {changed} changed, "
                f"{len(old_names - new_names)} removed)")
     if dry_run:
         diff = configgen.unified_diff(previous or "", new, str(path))
@@ -198,12 +203,21 @@ def _read(path: Path) -> str | None:
     return data.decode("utf-8", "surrogateescape")
 
 
+def _check_folder(path: Path) -> None:
+    """A new file goes into a folder that exists: a typo in --output must not make folders
+    (which would also hide where the file went)."""
+    folder = Path(os.path.realpath(path)).parent
+    if not folder.is_dir():
+        shown = path.parent if path.parent != Path() else folder
+        raise UsageError(f"--output {path}: the folder {shown} does not exist; check the path, "
+                         f"or create the folder first (mkdir -p {configgen.shell_arg(str(shown))})")
+
+
 def _write(path: Path, text: str, previous: str | None) -> Path | None:
     """Replace the file atomically, keeping its mode; the old content goes to FILE.bak.
     A symlinked config (dotfiles) is written through, so the link survives."""
     target = Path(os.path.realpath(path))
     try:
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         mode = stat.S_IMODE(target.stat().st_mode) if previous is not None else FILE_MODE
     except OSError as exc:
         raise OperationError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -6,15 +6,22 @@ import argparse
 import sys
 
 from aws_login.context import Context
+from aws_login.errors import AwsLoginError, UsageError
 from aws_login.options import credentials as credential_options
-from aws_login.render import OUTFORMS, credential_process_json, default_outform, shell_exports
+from aws_login.render import (
+    OUTFORMS,
+    credential_process_json,
+    default_outform,
+    shell_exports,
+    unset_stale,
+)
 
 EXAMPLES = """\
-examples:
-  source <(aws-login dumpcreds --profile dev)
-  eval "$(aws-login dumpcreds --assume-roles arn:aws:iam::123456789012:role/Admin)"
-  aws-login dumpcreds --outform fish --profile dev | source
-  aws-login dumpcreds --outform powershell | Invoke-Expression
+examples (these forms stop when aws-login fails, so a failure cannot pass for success):
+  c=$(aws-login dumpcreds --profile dev) && eval "$c"
+  set c (aws-login dumpcreds --outform fish --profile dev); and printf '%s\\n' $c | source
+  $c = aws-login dumpcreds --outform powershell; if ($LASTEXITCODE -eq 0) { $c | Out-String | iex }
+  source <(aws-login dumpcreds --unset-stale --profile dev)   # a failure clears the old keys
   # in ~/.aws/config:  credential_process = aws-login dumpcreds --credential-helper --profile dev
 """
 
@@ -30,14 +37,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--credential-helper", action="store_true",
         help="print credential_process JSON (Version 1) instead, e.g. in ~/.aws/config: "
              "credential_process = aws-login dumpcreds --credential-helper --profile dev")
+    output.add_argument(
+        "--unset-stale", action="store_true",
+        help="on failure, print lines that unset the AWS_* credential variables (still "
+             "exiting non-zero), so that source <(aws-login dumpcreds --unset-stale ...) "
+             "leaves no previous identity behind")
     credential_options.add_arguments(parser)
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    if args.unset_stale and args.credential_helper:
+        raise UsageError("--unset-stale applies to shell exports; drop it or "
+                         "--credential-helper")
+    outform = args.outform or default_outform(sys.platform, ctx.environ)
+    try:
+        return _run(args, ctx, outform)
+    except AwsLoginError:
+        if args.unset_stale:
+            # A shell that sources this output ignores the exit code: without the old
+            # keys it cannot go on as the previous identity.
+            ctx.stdout.write(unset_stale(outform))
+        raise
+
+
+def _run(args: argparse.Namespace, ctx: Context, outform: str) -> int:
     from aws_login.acquire import acquire
 
     plan = credential_options.build_plan(args, ctx)
-    outform = args.outform or default_outform(sys.platform, ctx.environ)
     acquired = acquire(plan, ctx)
     if args.credential_helper:
         text = credential_process_json(acquired.credentials)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 
 from aws_login.context import Context
 from aws_login.errors import UsageError
@@ -12,9 +13,12 @@ from aws_login.process import child_environment, run_child
 EXAMPLES = """\
 examples:
   aws-login runas --profile dev --command "aws s3 ls"
-  aws-login runas --assume-roles arn:aws:iam::123456789012:role/Admin -- terraform plan
-  aws-login runas --profile dev -- bash        # a shell with the credentials
-The child's exit code is aws-login's; Ctrl-C and SIGTERM reach the child.
+  aws-login runas --assume-roles arn:aws:iam::123456789012:role/Admin terraform plan
+  aws-login runas --profile dev bash           # a shell with the credentials
+Everything from the first word that is not an aws-login option on is the program and its
+arguments (a -- before it is optional): in `aws-login runas --profile dev printenv
+--region x`, --region goes to printenv. The child's exit code is aws-login's; Ctrl-C and
+SIGTERM reach the child.
 """
 
 
@@ -24,10 +28,51 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run STRING through /bin/sh -c (cmd /c on Windows), e.g. --command "
              "\"aws s3 ls | head\"")
     parser.add_argument(
-        "program", nargs="*", metavar="-- PROGRAM ARGS",
-        help="or run PROGRAM with ARGS directly, without a shell, after a --, e.g. "
-             "-- aws sts get-caller-identity")
+        "program", nargs="*", metavar="PROGRAM ARGS",
+        help="or run PROGRAM with ARGS directly, without a shell, e.g. "
+             "aws sts get-caller-identity; every word from PROGRAM on is the program's, "
+             "options too (a -- before PROGRAM is optional)")
     credential_options.add_arguments(parser)
+
+
+def split_program(parser: argparse.ArgumentParser,
+                  words: Sequence[str]) -> tuple[list[str], list[str]]:
+    """runas's own words and the program's (cli hands the program to argparse after a
+    "--"): the program starts at the first word that is neither an option of runas nor an
+    option's value, or after a "--", as with sudo, env and aws-vault exec. So a child's
+    `--profile X` can never become aws-login's starting profile. An unknown option before
+    the program stays runas's, for argparse to refuse."""
+    # argparse keeps its option table private; it is the one source of which option takes
+    # a value (the credential options are declared elsewhere).
+    actions = {option: action for action in parser._actions
+               for option in action.option_strings}
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word == "--":
+            return list(words[:index]), list(words[index + 1:])
+        if not word.startswith("-") or word == "-":
+            return list(words[:index]), list(words[index:])
+        index += 1
+        action = _option(actions, word, parser.allow_abbrev)
+        if action is not None and action.nargs != 0 and index < len(words):
+            index += 1  # its value, whatever it looks like
+    return list(words), []
+
+
+def _option(actions: dict[str, argparse.Action], word: str,
+            allow_abbrev: bool) -> argparse.Action | None:
+    """The action this word names when it takes its value from the next word; None for an
+    unknown option or one with its value attached (--region=x, -hx)."""
+    if "=" in word and word.startswith("--"):
+        return None
+    if word in actions:
+        return actions[word]
+    if word.startswith("--") and allow_abbrev:  # argparse accepts unique prefixes
+        matches = {action for option, action in actions.items() if option.startswith(word)}
+        if len(matches) == 1:
+            return matches.pop()
+    return None
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:

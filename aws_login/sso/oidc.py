@@ -4,12 +4,14 @@ does); every call is retried through the retry policy."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from aws_login.aws_errors import translated_call
+from aws_login.errors import AwsCallError, OperationError
 from aws_login.log import DebugLog
 from aws_login.model import ClientRegistration
 from aws_login.retry import RetryPolicy
@@ -67,7 +69,8 @@ class OidcApi:
             return ClientRegistration(_text(reply["clientId"]), _text(reply["clientSecret"]),
                                       expires)
 
-        registration = self._call("sign-in: RegisterClient", call)
+        with _start_url_checked(issuer_url, "issuerUrl"):
+            registration = self._call("sign-in: RegisterClient", call)
         self._log(f"registered OIDC client, valid until {registration.expires_at:%Y-%m-%d %H:%M}Z")
         return registration
 
@@ -88,7 +91,8 @@ class OidcApi:
                 interval=int(reply.get("interval") or 5),
             )
 
-        return self._call("sign-in: StartDeviceAuthorization", call)
+        with _start_url_checked(start_url, "startUrl"):
+            return self._call("sign-in: StartDeviceAuthorization", call)
 
     def create_token(self, registration: ClientRegistration, step: str,
                      **params: Any) -> TokenReply:
@@ -106,6 +110,22 @@ class OidcApi:
     def _call(self, operation: str, call: Callable[[], T]) -> T:
         """One OIDC call: botocore's errors translated, transient failures retried."""
         return self._retry.call(operation, lambda: translated_call(operation, call))
+
+
+@contextmanager
+def _start_url_checked(start_url: str | None, member: str) -> Iterator[None]:
+    """The service's "Unknown startUrl" as what to check: the URL, or the region it was
+    sent to (a portal is known only in its own region)."""
+    try:
+        yield
+    except AwsCallError as exc:
+        if (start_url and exc.code == "InvalidRequestException"
+                and f"unknown {member.lower()}" in exc.detail.lower()):
+            raise OperationError(
+                f"{exc.operation}: IAM Identity Center does not know the start URL "
+                f"{start_url} in this region; check --start-url (your AWS access portal URL, "
+                "as the portal's Settings page shows it) and --sso-region") from None
+        raise
 
 
 def _text(value: object) -> str:

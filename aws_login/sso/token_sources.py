@@ -84,7 +84,8 @@ class _Given:
         if args.accesstoken_cache is not None:
             raise UsageError("give either --sso-access-token or --accesstoken-cache, not both")
         if args.use_cache:
-            raise UsageError("--sso-access-token is used as given; drop --use-cache or the token")
+            raise UsageError("--sso-access-token is used as it is and never cached; drop "
+                             "--use-cache, or drop --sso-access-token to use the cached sign-in")
         return True
 
     def spec(self, args: argparse.Namespace) -> GivenToken:
@@ -108,7 +109,9 @@ class _File:
         if args.accesstoken_cache is None:
             return False
         if args.use_cache:
-            raise UsageError("--accesstoken-cache reads an external file; drop --use-cache or it")
+            raise UsageError("--accesstoken-cache reads an external file and never writes "
+                             "aws-login's cache; drop --use-cache, or drop --accesstoken-cache "
+                             "to use the cached sign-in")
         return True
 
     def spec(self, args: argparse.Namespace) -> TokenFile:

@@ -882,7 +882,8 @@ class FakeSso:
             raise ApiError("InvalidRequestException", f"{name} is not a valid URL")
         if self.start_urls is not None and url.rstrip("/") not in {
                 u.rstrip("/") for u in self.start_urls}:
-            raise ApiError("InvalidRequestException", f"{name} is not a known start URL")
+            # the real service's words (sso-oidc, 2024-2026)
+            raise ApiError("InvalidRequestException", f"Unknown {name}")
 
     def _register_client(self, body: dict[str, Any]) -> _Reply:
         self._required(body, "clientName", "clientType")
