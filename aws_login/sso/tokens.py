@@ -18,7 +18,7 @@ from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError, UsageError
 from aws_login.files import read_text
 from aws_login.model import ClientRegistration, SsoToken
-from aws_login.sso import tokenfile
+from aws_login.sso import cli_cache, tokenfile
 from aws_login.sso.cache import SsoCache
 from aws_login.sso.flows import (
     REGISTERED_REDIRECT,
@@ -114,6 +114,8 @@ def from_internal_cache(spec: CachedToken, ctx: Context) -> SsoToken:
             else:
                 cache.store_token(fresh)
                 ctx.log("SSO token refreshed and stored")
+                # an exported sign-in (exportcache): the AWS CLI's copy follows the rotation
+                cli_cache.follow_refresh(cli_cache.folder(ctx.environ), token, fresh)
                 return fresh
         if failure is not None and token is not None and token.expires_at > ctx.now():
             # Better than failing: e.g. the portal is down, or a process killed mid-refresh
