@@ -111,6 +111,21 @@ def holders(cache_folder: Path, spent: SsoToken, fresh: SsoToken) -> Iterator[Pa
             yield path
 
 
+def newer_copy(cache_folder: Path, token: SsoToken) -> SsoToken | None:
+    """The AWS CLI's copy of the same sign-in, when it outlasts `token`: the AWS CLI
+    refreshed an exported sign-in, and `token`'s refresh token is dead."""
+    if token.registration is None or not cache_folder.is_dir():
+        return None
+    newest: SsoToken | None = None
+    for path in sorted(cache_folder.glob("*.json")):
+        copy = read(path, token.start_url)
+        if (copy is not None and copy.registration is not None
+                and copy.registration.client_id == token.registration.client_id
+                and copy.expires_at > (newest or token).expires_at):
+            newest = copy
+    return newest
+
+
 def follow_refresh(cache_folder: Path, spent: SsoToken, fresh: SsoToken) -> list[Path]:
     """After `spent` was refreshed into `fresh`: every AWS CLI file of the same sign-in
     gets the fresh token (its refresh token is now the only live one); returns those files."""

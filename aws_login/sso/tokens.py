@@ -104,6 +104,12 @@ def from_internal_cache(spec: CachedToken, ctx: Context) -> SsoToken:
         if token is not None and _fresh(token, ctx):
             ctx.log("SSO token refreshed by another process")
             return token
+        newer = cli_cache.newer_copy(cli_cache.folder(ctx.environ), token) if token else None
+        if newer is not None:  # the AWS CLI refreshed an exported sign-in (exportcache)
+            token = newer
+            cache.store_token(token)
+            if _fresh(token, ctx):
+                return token
         failure: AwsCallError | None = None
         if token is not None and token.refreshable:
             try:
