@@ -29,6 +29,12 @@ def cli_cache_file(name: str) -> Path:
     return Path(os.environ["HOME"]) / ".aws" / "sso" / "cache" / f"{cache_key(name)}.json"
 
 
+def in_minutes(minutes: int) -> str:
+    """An expiresAt that many minutes from now."""
+    return (datetime.now(timezone.utc) + timedelta(minutes=minutes)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+
+
 def oidc_calls(fake: FakeSso) -> dict[str, int]:
     return {name: count for name, count in fake.calls.items()
             if name.split(":")[0] in ("RegisterClient", "StartDeviceAuthorization",
@@ -118,15 +124,18 @@ def test_usage_errors(sso_env: Path, fake_sso: FakeSso, argv: list[str], message
 
 def test_a_refresh_by_aws_login_carries_the_exported_copy_along(sso_env: Path,
                                                                fake_sso: FakeSso) -> None:
-    data = cached_grant(fake_sso, timedelta(minutes=3))
-    write_token(sso_env / "sso", data)
+    data = cached_grant(fake_sso, timedelta(minutes=30))
+    own_file = write_token(sso_env / "sso", data)
     assert run_cli(["exportcache", "--sso-session-name", "corp"]).code == 0
-    # The credential_process helper refreshes aws-login's own copy...
+    # Later (25 minutes on: every copy is due for a refresh)...
+    for path in (own_file, cli_cache_file("corp"), cli_cache_file(START_URL)):
+        path.write_text(json.dumps(data | {"expiresAt": in_minutes(5)}))
+    # ...the credential_process helper refreshes aws-login's own copy...
     result = run_cli(["dumpcreds", "--credential-helper", "--use-cache",
                       "--sso-acct-id", "111111111111", "--sso-role-name", "ReadOnlyAccess"])
     assert result.code == 0, result.err
     assert oidc_calls(fake_sso) == {"CreateToken": 1, "CreateToken:refresh_token": 1}
-    own = json.loads((sso_env / "sso" / f"{cache_key(START_URL)}.json").read_text())
+    own = json.loads(own_file.read_text())
     # ...and the AWS CLI's copies follow: they hold the one live refresh token, not the dead.
     assert fake_sso.live_refresh_tokens() == [own["refreshToken"]]
     for name in ("corp", START_URL):
@@ -150,8 +159,7 @@ def test_a_refresh_by_botocore_is_followed_by_aws_login(sso_env: Path,
     # Later, for aws-login, its own copy (whose refresh token botocore spent) is due too.
     own = json.loads(own_file.read_text())
     assert own["refreshToken"] == data["refreshToken"]
-    own["expiresAt"] = (datetime.now(timezone.utc) + timedelta(minutes=5)).strftime(
-        "%Y-%m-%dT%H:%M:%SZ")
+    own["expiresAt"] = in_minutes(5)
     own_file.write_text(json.dumps(own))
     fake_sso.reset_counters()
     result = run_cli(["getcallerid", "--use-cache", "--sso-acct-id", "111111111111",
