@@ -231,7 +231,8 @@ def test_assume_roles_go_on_top_of_the_profiles_chain(config: Path, calls: Recor
                       "--role-session-name", "on-top"])
     assert result.code == 0, result.err
     assert identity_arn(result.out) == "arn:aws:sts::333333333333:assumed-role/C/on-top"
-    assert [(hop["RoleArn"], hop["RoleSessionName"]) for hop in profile_hops(calls)] == [(ROLE_A, "alice-dev"), (ROLE_C, "on-top")]
+    assert [(hop["RoleArn"], hop["RoleSessionName"]) for hop in profile_hops(calls)] == [
+        (ROLE_A, "alice-dev"), (ROLE_C, "on-top")]
 
 
 def test_the_default_session_name_is_the_sso_user(config: Path, calls: Recorder,
