@@ -335,3 +335,43 @@ def test_deciding_that_a_profile_is_an_sso_profile_imports_no_botocore(config: P
                           env=dict(os.environ), timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "['dev', 'ops'] corp-admin []\n"
+
+
+@pytest.mark.parametrize(("extra", "name", "chain"), [
+    ("", "ops", ["ops", "dev", "corp-admin"]),
+    ("", "legacy-admin", ["legacy-admin"]),
+    # what botocore resolves itself: static keys, credential_source, web identity, loops
+    ("[profile keys]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n", "keys", None),
+    (f"[profile ec2]\nrole_arn = {ROLE_A}\ncredential_source = Ec2InstanceMetadata\n",
+     "ec2", None),
+    (f"[profile wi]\nrole_arn = {ROLE_A}\nweb_identity_token_file = /t\n", "wi", None),
+    (f"[profile a]\nrole_arn = {ROLE_A}\nsource_profile = b\n"
+     f"[profile b]\nrole_arn = {ROLE_B}\nsource_profile = a\n", "a", None),
+    (f"[profile k]\nrole_arn = {ROLE_A}\nsource_profile = corp-admin\n"
+     f"aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n", "k", ["k", "corp-admin"]),
+    (f"[profile to-keys]\nrole_arn = {ROLE_A}\nsource_profile = keyed\n"
+     f"[profile keyed]\nrole_arn = {ROLE_B}\nsource_profile = corp-admin\n"
+     "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n", "to-keys", None),
+    ("", "missing", None),
+])
+def test_which_profiles_are_sso_chains(aws_env: Path, extra: str, name: str,
+                                       chain: list[str] | None) -> None:
+    from aws_login.awsconfig import AwsConfig
+    from aws_login.sources.sso_profile import sso_chain
+
+    (aws_env / "config").write_text(SSO_CONFIG + extra)
+    assert sso_chain(AwsConfig(os.environ), name) == chain
+
+
+def test_an_expired_aws_cli_token_without_a_refresh_token_says_what_to_run(
+        config: Path, sso_env: Path, fake_sso: FakeSso) -> None:
+    data = cached_grant(fake_sso, timedelta(minutes=-1))
+    del data["refreshToken"]
+    write_cli_token("corp", data)
+    result = run_cli(["getcallerid", "--profile", "dev"])
+    assert result.code == 1
+    assert error_line(result.err) == (
+        f"aws-login: error: the sign-in for {START_URL} has expired and cannot be refreshed "
+        "(no terminal here to sign in from); sign in from a terminal: aws-login getcallerid "
+        "--profile dev")
+    assert fake_sso.calls == {}
