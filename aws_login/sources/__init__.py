@@ -11,7 +11,8 @@ An SSO profile (or a role_arn chain down to one) named by --profile or AWS_PROFI
 resolved by aws-login's own sign-in (sso_profile.py), just before botocore would see it.
 
 Each source says whether the options and environment ask for it (`applies`, cheap: no
-botocore, no XML parser, no file read), checks them into its own frozen spec (`spec`, when the
+botocore, no XML parser, no file read but the SSO profile source's look at the config file
+with configparser), checks them into its own frozen spec (`spec`, when the
 rest of the plan has been checked: it may read a file or ask which role to take, and a
 federated start's token is then in the session cache key), and resolves that spec into
 credentials (`resolve`, where the network is). To add a source: one module with its spec type
@@ -37,7 +38,8 @@ if TYPE_CHECKING:
     from aws_login.model import Credentials
     from aws_login.providers import StartSource
 
-# Every spec also says which profile clients follow (`profile`): ProfileStart's, else None.
+# Every spec also says which profile clients follow (`profile`): the named profile of
+# ProfileStart and SsoProfileStart, else None.
 StartSpec = SsoProfileStart | ProfileStart | SsoRoleStart | SamlStart | WebIdentityStart \
     | EnvKeysStart | DefaultChainStart
 
