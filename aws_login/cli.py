@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "dumpconfig": "write ~/.aws/config profiles for every account and role your SSO "
                   "sign-in reaches",
     "importcache": "adopt a token cache file written by `aws sso login`",
+    "exportcache": "share aws-login's SSO sign-in with the AWS CLI and SDKs (~/.aws/sso/cache)",
     "clearcache": "delete aws-login's cached credentials and SSO sign-ins",
 }
 

@@ -2,10 +2,10 @@
 accounts and roles.
 
 A shell runs aws-login for every TAB press, so this stays light: the AWS config and credentials
-files are read with configparser (never through botocore: botocore alone costs more than the
-whole completion), aws-login's record of SSO accounts (aws_login/sso/known_roles.py) with
-json, and nothing here imports boto3, botocore or requests. A completer never raises: a missing
-or damaged file just completes nothing from it.
+files are read with configparser (aws_login/awsconfig.py, never through botocore: botocore
+alone costs more than the whole completion), aws-login's record of SSO accounts
+(aws_login/sso/known_roles.py) with json, and nothing here imports boto3, botocore or
+requests. A completer never raises: a missing or damaged file just completes nothing from it.
 
 Where an option is declared, `attach(parser.add_argument(...), completion.profiles)`.
 Subcommands, options and choices (`--outform`) need nothing: argcomplete reads the parser.
@@ -18,6 +18,8 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from aws_login.awsconfig import aws_files, config_profile, read_sections
 
 if TYPE_CHECKING:
     import argparse
@@ -40,51 +42,11 @@ def attach(action: argparse.Action, completer: Completer) -> argparse.Action:
 # --------------------------------------------------------------------- the AWS files
 
 
-def aws_files(environ: Mapping[str, str]) -> tuple[Path, Path]:
-    """The config and credentials files, as botocore finds them."""
-    config = environ.get("AWS_CONFIG_FILE") or os.path.join("~", ".aws", "config")
-    credentials = (environ.get("AWS_SHARED_CREDENTIALS_FILE")
-                   or os.path.join("~", ".aws", "credentials"))
-    return Path(config).expanduser(), Path(credentials).expanduser()
-
-
-def read_sections(path: Path) -> dict[str, dict[str, str]]:
-    """Every section of an INI file and its keys. What parses before a syntax error is kept
-    (botocore would refuse such a file, but completing from it does no harm)."""
-    import configparser
-
-    parser = configparser.RawConfigParser(strict=False)
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            parser.read_file(handle)
-    except configparser.Error:
-        pass
-    except (OSError, ValueError):
-        return {}
-    sections: dict[str, dict[str, str]] = {}
-    for name in parser.sections():
-        try:
-            sections[name] = {key: value.strip() for key, value in parser.items(name)}
-        except configparser.Error:
-            continue
-    return sections
-
-
-def _config_profile(section: str) -> str | None:
-    """The profile a section of the config file defines: [default] and [profile NAME]."""
-    if section.strip() == "default":
-        return "default"
-    parts = section.split(None, 1)
-    if len(parts) == 2 and parts[0] == "profile":
-        return parts[1].strip().strip("\"'") or None
-    return None  # [sso-session NAME], [services NAME], ...
-
-
 def profile_names(environ: Mapping[str, str]) -> list[str]:
     """Profile names from the config file and the credentials file (every section there)."""
     config, credentials = aws_files(environ)
     names = {name for section in read_sections(config)
-             if (name := _config_profile(section)) is not None}
+             if (name := config_profile(section)) is not None}
     names.update(section.strip() for section in read_sections(credentials))
     return sorted(name for name in names if name and not any(ch.isspace() for ch in name))
 
@@ -93,7 +55,7 @@ def _profiles(environ: Mapping[str, str]) -> list[dict[str, str]]:
     """The keys of every profile in both files."""
     config, credentials = aws_files(environ)
     found = [keys for section, keys in read_sections(config).items()
-             if _config_profile(section) is not None]
+             if config_profile(section) is not None]
     return found + list(read_sections(credentials).values())
 
 

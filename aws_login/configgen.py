@@ -30,6 +30,8 @@ START_URL_PLACEHOLDER = ("<FILL IN your AWS access portal URL, e.g. "
 # `[profile default]` is the default profile to botocore: never generate it by accident.
 RESERVED = frozenset({"default"})
 
+DEFAULT_SCOPES = "sso:account:access"
+_SCOPE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9:._/-]{0,127}")
 _SESSION_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+=-]{0,63}")
 _UNSAFE_RE = re.compile(r"[^A-Za-z0-9_.@+=-]+")
 _QUOTES_RE = re.compile(r"['\"`’‘“”]")  # O'Brien's -> OBriens, not O-Brien-s
@@ -64,6 +66,8 @@ class ConfigSpec:
     start_url: str | None  # None: the text says where to fill it in
     region: str | None = None  # None: `#region = <sso region>` as a hint
     credential_process: bool = False
+    # sso_registration_scopes: with sso:account:access every tool's sign-in is refreshable
+    registration_scopes: str = DEFAULT_SCOPES
 
 
 # --------------------------------------------------------------------- validation
@@ -75,6 +79,15 @@ def validate_session_name(name: str) -> str:
                          "use letters, digits and _ . @ + = - (starting with a letter or "
                          "digit), e.g. --sso-session-name my-sso")
     return name
+
+
+def validate_scopes(text: str) -> str:
+    """--sso-registration-scopes: scopes separated by commas, written as `a,b`."""
+    scopes = [scope.strip() for scope in text.split(",") if scope.strip()]
+    if not scopes or not all(_SCOPE_RE.fullmatch(scope) for scope in scopes):
+        raise UsageError(f"--sso-registration-scopes {text[:80]!r} is not a list of scopes; "
+                         f"separate them with commas, e.g. {DEFAULT_SCOPES}")
+    return ",".join(scopes)
 
 
 def default_session_name(start_url: str | None) -> str:
@@ -239,6 +252,7 @@ def render(spec: ConfigSpec, profiles: list[Profile], *, skipped: Iterable[Profi
         else:
             lines += ["# FILL IN the start URL below (or rerun with --start-url URL):",
                       f"sso_start_url = {START_URL_PLACEHOLDER}"]
+        lines.append(f"sso_registration_scopes = {spec.registration_scopes}")
     accounts = len({p.access.account_id for p in profiles})
     lines += ["", f"# Profiles for your discovered access: {len(profiles)} roles in "
                   f"{accounts} accounts; use one with --profile NAME"]

@@ -28,6 +28,12 @@ def with_mfa_code(plan: Plan, ctx: Context) -> MfaInput | None:
     if mfa is None or mfa.token is not None:
         return mfa
     check_before_asking(plan, ctx)
+    return with_code(mfa, ctx)
+
+
+def with_code(mfa: MfaInput, ctx: Context) -> MfaInput:
+    """`mfa` with a code from --mfa-process, a YubiKey or the person (also for a profile's
+    mfa_serial, which an SSO profile chain meets on its way)."""
     settings = ctx.prompt.settings
     if settings.mfa_process:
         from aws_login.mfa_process import code_from_command

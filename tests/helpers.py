@@ -162,6 +162,7 @@ GOLDEN = """\
 [sso-session my-sso]
 sso_region = us-east-1
 sso_start_url = https://d-987654321d.awsapps.com/start
+sso_registration_scopes = sso:account:access
 
 # Profiles for your discovered access: 3 roles in 2 accounts; use one with --profile NAME
 [profile my-acct-1-AdministratorAccess]

@@ -26,6 +26,7 @@ from aws_login.sources.env import EnvKeysStart
 from aws_login.sources.profile import DefaultChainStart, ProfileStart
 from aws_login.sources.saml import SamlStart
 from aws_login.sources.sso import SsoRoleStart
+from aws_login.sources.sso_profile import ProfileRole, SsoProfileStart
 from aws_login.sources.web_identity import WebIdentityStart
 from aws_login.sso import token_sources
 from aws_login.sso.token_sources import CachedToken, GivenToken, SignIn, TokenFile
@@ -52,6 +53,11 @@ HOPS = (ChainStep(ROLE_A, "first", 900, EXTERNAL_IDS[0]),
 # sources.SOURCES or token_sources.TOKEN_SOURCES, add a start holding it here.
 STARTS: list[sources.StartSpec] = [
     ProfileStart("dev"),
+    SsoProfileStart("dev-admin", "corp-admin", START_URL, "eu-west-1", ACCOUNT, "Admin",
+                    session_name="corp", registration_scopes=("sso:account:access",),
+                    roles=(ProfileRole("dev-admin", ROLE_A, "alice", 900, EXTERNAL_IDS[0],
+                                       MFA_SERIAL),),
+                    region="eu-west-1", use_device_code=True, no_browser=True),
     SsoRoleStart(SignIn(START_URL, "eu-west-1", use_device_code=True, no_browser=True),
                  ACCOUNT, "Admin"),
     SsoRoleStart(CachedToken(START_URL, "eu-west-1", use_device_code=True, no_browser=True),

@@ -30,7 +30,7 @@ from tests.helpers import MFA_SERIAL, ROLE_A, ROLE_C, START_URL, cached_grant, r
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETIONS = ROOT / "completions"
 COMMANDS = ["dumpcreds", "getcallerid", "runas", "console", "dumpconfig", "importcache",
-            "clearcache"]
+            "exportcache", "clearcache"]
 OUTFORMS = ["linux", "mac", "windows", "powershell", "fish"]
 TEAM_ROLE_B = "arn:aws:iam::222222222222:role/team/B"
 # bash's default COMP_WORDBREAKS, which the bash script hands to argcomplete.

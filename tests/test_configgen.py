@@ -203,7 +203,8 @@ def test_botocore_reads_every_generated_profile_of_300_awkward_accounts() -> Non
     profiles = configgen.assign_names(accesses, configgen.DEFAULT_TEMPLATE, "my-sso")
     parsed = parse(render(ConfigSpec("my-sso", "us-east-1", GOLDEN_START_URL), accesses))
     assert parsed["sso_sessions"] == {
-        "my-sso": {"sso_region": "us-east-1", "sso_start_url": GOLDEN_START_URL}}
+        "my-sso": {"sso_region": "us-east-1", "sso_start_url": GOLDEN_START_URL,
+                   "sso_registration_scopes": "sso:account:access"}}
     assert parsed["profiles"] == {
         p.name: {"sso_session": "my-sso", "sso_account_id": p.access.account_id,
                  "sso_role_name": p.access.role_name} for p in profiles}

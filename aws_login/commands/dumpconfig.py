@@ -15,6 +15,7 @@ from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError, UsageError
 from aws_login.files import read_limited, write_atomically
 from aws_login.options.sso import add_token_arguments, token_spec
+from aws_login.sso import cli_cache
 from aws_login.sso.token_sources import CachedToken, get_token
 
 EXAMPLES = """\
@@ -23,6 +24,8 @@ examples:
       --sso-region us-east-1 --sso-session-name my-sso > sso-profiles.txt
   aws-login dumpconfig --use-cache --region eu-west-1 --output ~/.aws/config --dry-run
   aws-login dumpconfig --use-cache --output ~/.aws/config
+  aws-login dumpconfig --use-cache --sso-session-name corp --output ~/.aws/config \
+      --export-cache        # then: aws sts get-caller-identity --profile <a profile>
   aws-login dumpconfig --use-cache --profile-template '{session_name}-{account_id}-{role_name}'
   aws-login dumpconfig --use-cache --credential-process   # for SDKs without SSO support
 """
@@ -49,6 +52,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              "{session_name}, e.g. --profile-template '{account_id}-{role_name}' (default: "
              f"{configgen.DEFAULT_TEMPLATE.replace('%', '%%')}); names are made safe and "
              "unique (the account id is added to duplicates)")
+    out.add_argument(
+        "--sso-registration-scopes", metavar="SCOPES", default=configgen.DEFAULT_SCOPES,
+        help="the [sso-session] section's sso_registration_scopes, e.g. "
+             "--sso-registration-scopes 'sso:account:access,codewhisperer:completions' "
+             f"(default: {configgen.DEFAULT_SCOPES}, which makes every tool's sign-in "
+             "refreshable)")
+    out.add_argument(
+        "--export-cache", action="store_true",
+        help="also write the sign-in into the AWS CLI's token cache for the sso-session, "
+             "so the AWS CLI and SDKs use the profiles without `aws sso login` (as "
+             "`aws-login exportcache` does)")
     out.add_argument(
         "--credential-process", action="store_true",
         help="profiles run `aws-login dumpcreds --credential-helper --use-cache ...` instead "
@@ -80,6 +94,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("--dry-run shows the change to a file; add --output FILE")
     if not 1 <= args.max_concurrency <= MAX_CONCURRENCY:
         raise UsageError(f"--max-concurrency must be 1 to {MAX_CONCURRENCY}, e.g. 8")
+    scopes = configgen.validate_scopes(args.sso_registration_scopes)
+    if args.export_cache and args.credential_process:
+        raise UsageError("--export-cache shares the sign-in with sso-session profiles; drop "
+                         "--credential-process or --export-cache")
     path = Path(args.output).expanduser() if args.output else None
     previous = _read(path) if path else None
     if path is not None and previous is None:
@@ -94,8 +112,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if isinstance(spec, CachedToken):
         _remember_for_completion(accesses, ctx)
 
+    if args.export_cache:
+        cli_cache.export_and_report(token, session_name, ctx.environ, ctx.warn)
     config = configgen.ConfigSpec(session_name, sso_region, start_url, region,
-                                  args.credential_process)
+                                  args.credential_process, scopes)
     profiles = configgen.assign_names(accesses, template, session_name)
     if path is None or existing is None:
         ctx.stdout.write(configgen.render(config, profiles))

@@ -7,9 +7,12 @@ the implied ones: environment keys; the web identity environment (AWS_WEB_IDENTI
 AWS_ROLE_ARN); then botocore's default chain (AWS_PROFILE, the default profile, container, EC2
 IMDSv2). That is botocore's order, except that botocore lets an AWS_PROFILE profile with
 role_arn + source_profile go before the web identity environment; pass --profile for that.
+An SSO profile (or a role_arn chain down to one) named by --profile or AWS_PROFILE is
+resolved by aws-login's own sign-in (sso_profile.py), just before botocore would see it.
 
 Each source says whether the options and environment ask for it (`applies`, cheap: no
-botocore, no XML parser, no file read), checks them into its own frozen spec (`spec`, when the
+botocore, no XML parser, no file read but the SSO profile source's look at the config file
+with configparser), checks them into its own frozen spec (`spec`, when the
 rest of the plan has been checked: it may read a file or ask which role to take, and a
 federated start's token is then in the session cache key), and resolves that spec into
 credentials (`resolve`, where the network is). To add a source: one module with its spec type
@@ -22,11 +25,12 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from aws_login.errors import UsageError
-from aws_login.sources import env, profile, saml, sso, web_identity
+from aws_login.sources import env, profile, saml, sso, sso_profile, web_identity
 from aws_login.sources.env import EnvKeysStart
 from aws_login.sources.profile import DefaultChainStart, ProfileStart
 from aws_login.sources.saml import SamlStart
 from aws_login.sources.sso import SsoRoleStart
+from aws_login.sources.sso_profile import SsoProfileStart
 from aws_login.sources.web_identity import WebIdentityStart
 
 if TYPE_CHECKING:
@@ -34,18 +38,21 @@ if TYPE_CHECKING:
     from aws_login.model import Credentials
     from aws_login.providers import StartSource
 
-# Every spec also says which profile clients follow (`profile`): ProfileStart's, else None.
-StartSpec = ProfileStart | SsoRoleStart | SamlStart | WebIdentityStart | EnvKeysStart \
-    | DefaultChainStart
+# Every spec also says which profile clients follow (`profile`): the named profile of
+# ProfileStart and SsoProfileStart, else None.
+StartSpec = SsoProfileStart | ProfileStart | SsoRoleStart | SamlStart | WebIdentityStart \
+    | EnvKeysStart | DefaultChainStart
 
 # In precedence order: the run starts from the first one that applies (see the docstring).
 SOURCES: tuple[StartSource[Any], ...] = (
+    sso_profile.SSO_PROFILE,  # --profile naming an SSO profile (or a chain down to one)
     profile.PROFILE,
     sso.SSO_ROLE,
     saml.SAML,
     web_identity.WEB_IDENTITY_OPTIONS,
     env.ENV_KEYS,
     web_identity.WEB_IDENTITY_ENVIRONMENT,
+    sso_profile.SSO_PROFILE_ENV,  # AWS_PROFILE naming one
     profile.DEFAULT_CHAIN,
 )
 # The source that resolves each spec type (the first one of that type: the two web identity
@@ -60,8 +67,9 @@ def choose(args: argparse.Namespace, ctx: Context) -> StartSource[Any]:
     options, in SOURCES order; more than one explicit source is a usage error."""
     explicit: list[StartSource[Any]] = []
     for source in SOURCES:
-        if source.given is None or not source.applies(args, ctx):
-            continue
+        if source.given is None or any(s.given == source.given for s in explicit) \
+                or not source.applies(args, ctx):
+            continue  # (of two sources for one option, e.g. --profile, the first decides)
         if explicit and all(s.role_session is None for s in (*explicit, source)):
             # (--profile and an SSO role): said at once, before later sources' checks
             raise UsageError(f"give either {explicit[0].given} or {source.given}, not both")

@@ -18,7 +18,7 @@ from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError, UsageError
 from aws_login.files import read_text
 from aws_login.model import ClientRegistration, SsoToken
-from aws_login.sso import tokenfile
+from aws_login.sso import cli_cache, tokenfile
 from aws_login.sso.cache import SsoCache
 from aws_login.sso.flows import (
     REGISTERED_REDIRECT,
@@ -104,6 +104,12 @@ def from_internal_cache(spec: CachedToken, ctx: Context) -> SsoToken:
         if token is not None and _fresh(token, ctx):
             ctx.log("SSO token refreshed by another process")
             return token
+        newer = cli_cache.newer_copy(cli_cache.folder(ctx.environ), token) if token else None
+        if newer is not None:  # the AWS CLI refreshed an exported sign-in (exportcache)
+            token = newer
+            cache.store_token(token)
+            if _fresh(token, ctx):
+                return token
         failure: AwsCallError | None = None
         if token is not None and token.refreshable:
             try:
@@ -114,6 +120,8 @@ def from_internal_cache(spec: CachedToken, ctx: Context) -> SsoToken:
             else:
                 cache.store_token(fresh)
                 ctx.log("SSO token refreshed and stored")
+                # an exported sign-in (exportcache): the AWS CLI's copy follows the rotation
+                cli_cache.follow_refresh(cli_cache.folder(ctx.environ), token, fresh)
                 return fresh
         if failure is not None and token is not None and token.expires_at > ctx.now():
             # Better than failing: e.g. the portal is down, or a process killed mid-refresh
@@ -123,7 +131,7 @@ def from_internal_cache(spec: CachedToken, ctx: Context) -> SsoToken:
             return token
         if failure is not None and failure.transient:
             raise failure  # the network failed, not the sign-in: say so, naming the refresh
-        if spec.start_url is None or not _can_interact(spec, ctx):
+        if spec.start_url is None or not can_interact(spec, ctx):
             state = ("has expired and cannot be refreshed" if token is not None
                      else "does not exist yet")
             why = "" if spec.start_url is None else " (no terminal here to sign in from)"
@@ -196,7 +204,7 @@ def _registration(api: OidcApi, start_url: str, region: str, flow: str,
     return registration
 
 
-def _can_interact(spec: CachedToken, ctx: Context) -> bool:
+def can_interact(spec: CachedToken | SignIn, ctx: Context) -> bool:
     """Whether someone can finish a sign-in nobody asked for explicitly: a browser we may
     open, or a prompt channel that shows the device code to a person (the terminal, or
     /dev/tty under credential_process, whose stderr the SDK captures; see prompts/)."""
