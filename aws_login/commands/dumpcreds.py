@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from aws_login.context import Context
+from aws_login.errors import UsageError
 from aws_login.options import credentials as credential_options
 from aws_login.render import OUTFORMS, credential_process_json, default_outform, shell_exports
 
@@ -15,6 +16,8 @@ examples:
   eval "$(aws-login dumpcreds --assume-roles arn:aws:iam::123456789012:role/Admin)"
   aws-login dumpcreds --outform fish --profile dev | source
   aws-login dumpcreds --outform powershell | Invoke-Expression
+  aws-login dumpcreds --profile dev --assume-roles arn:aws:iam::123456789012:role/Admin \
+      --write-profile dev-admin   # into ~/.aws/credentials
   # in ~/.aws/config:  credential_process = aws-login dumpcreds --credential-helper --profile dev
 """
 
@@ -30,6 +33,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--credential-helper", action="store_true",
         help="print credential_process JSON (Version 1) instead, e.g. in ~/.aws/config: "
              "credential_process = aws-login dumpcreds --credential-helper --profile dev")
+    form.add_argument(
+        "--write-profile", metavar="NAME",
+        help="write them as profile NAME of the shared credentials file instead "
+             "(AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials), for tools that read "
+             "only that file, e.g. --write-profile dev-admin")
+    output.add_argument(
+        "--force", action="store_true",
+        help="with --write-profile: overwrite a profile that holds long-term keys")
     credential_options.add_arguments(parser)
 
 
@@ -37,8 +48,18 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from aws_login.acquire import acquire
 
     plan = credential_options.build_plan(args, ctx)
+    target = None
+    if args.write_profile is not None:  # checked before anything is acquired
+        from aws_login.credentials_file import ProfileTarget
+
+        target = ProfileTarget(args.write_profile, args.force, ctx)
+    elif args.force:
+        raise UsageError("--force applies to --write-profile; add it, or drop --force")
     outform = args.outform or default_outform(sys.platform, ctx.environ)
     acquired = acquire(plan, ctx)
+    if target is not None:
+        target.write(acquired.credentials, ctx.now(), ctx)
+        return 0  # stdout stays empty: the product is the file
     if args.credential_helper:
         text = credential_process_json(acquired.credentials)
         expiration = acquired.credentials.expiration

@@ -64,6 +64,10 @@ class CachedToken:
     region: str | None = None
     use_device_code: bool = False
     no_browser: bool = False
+    # The command line asked for this sign-in (--start-url given, not --credential-helper):
+    # it proceeds whatever stderr is. False (e.g. credential_process, a profile's token):
+    # only when someone can see it. How it is shown, not which credentials: not in the key.
+    asked: bool = field(default=False, in_key=False)
 
     def sign_in(self, start_url: str) -> SignIn:
         return SignIn(start_url, self.region, self.use_device_code, self.no_browser)
@@ -132,8 +136,10 @@ class _Cache:
         return bool(args.use_cache)
 
     def spec(self, args: argparse.Namespace) -> CachedToken:
-        return CachedToken(_start_url(args), _region(args), args.use_device_code,
-                           args.no_browser)
+        start_url = _start_url(args)
+        asked = start_url is not None and not getattr(args, "credential_helper", False)
+        return CachedToken(start_url, _region(args), args.use_device_code, args.no_browser,
+                           asked)
 
     def get(self, spec: CachedToken, ctx: Context) -> SsoToken:
         from aws_login.sso import tokens
@@ -204,3 +210,12 @@ def validate_start_url(url: str) -> str:
         raise UsageError(f"--start-url {url[:80]!r} is not valid; use your AWS access portal "
                          "URL, e.g. https://d-1234567890.awsapps.com/start")
     return url.strip()
+
+
+def login_command(start_url: str, region: str | None = None, profile: str | None = None) -> str:
+    """The command that signs in for this situation and does nothing else (commands/login.py):
+    never the command that just failed, which may need a sign-in it cannot do."""
+    if profile is not None:
+        return f"aws-login login --profile {profile}"
+    return f"aws-login login --start-url {start_url}" + (
+        f" --sso-region {region}" if region else "")

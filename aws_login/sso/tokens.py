@@ -28,9 +28,16 @@ from aws_login.sso.flows import (
     refresh,
 )
 from aws_login.sso.oidc import DEVICE_GRANT, OidcApi
+from aws_login.sso.token_sources import login_command
 
 if TYPE_CHECKING:
-    from aws_login.sso.token_sources import CachedToken, GivenToken, SignIn, TokenFile
+    from aws_login.sso.token_sources import (
+        CachedToken,
+        GivenToken,
+        SignIn,
+        TokenFile,
+        TokenSpec,
+    )
 
 # A token with less than this left is refreshed first, so it outlives the calls made with it.
 REFRESH_WINDOW = timedelta(minutes=10)
@@ -71,7 +78,7 @@ def from_token_file(spec: TokenFile, ctx: Context) -> SsoToken:
         raise failure  # the network failed, not the sign-in: say so, naming the refresh
     raise OperationError(f"the token in {spec.location} expired at "
                          f"{tokenfile.format_timestamp(token.expires_at)} and cannot be "
-                         "refreshed; sign in again (e.g. aws sso login) and retry")
+                         f"refreshed; {_file_advice(token.start_url, token.region)}")
 
 
 def read_token_file(location: str) -> SsoToken:
@@ -98,8 +105,7 @@ def from_internal_cache(spec: CachedToken, ctx: Context) -> SsoToken:
     if token is not None and _fresh(token, ctx):
         ctx.log(f"SSO token from the cache, valid until {token.expires_at:%H:%M}Z")
         return token
-    with cache.lock(start_url, on_wait=lambda: ctx.warn(
-            "waiting for another aws-login to finish signing in or refreshing...")):
+    with cache.lock(start_url, on_wait=lambda: waiting_for_sign_in(start_url, ctx)):
         token = cache.load_token(start_url)  # another process may have refreshed meanwhile
         if token is not None and _fresh(token, ctx):
             ctx.log("SSO token refreshed by another process")
@@ -123,17 +129,16 @@ def from_internal_cache(spec: CachedToken, ctx: Context) -> SsoToken:
             return token
         if failure is not None and failure.transient:
             raise failure  # the network failed, not the sign-in: say so, naming the refresh
-        if spec.start_url is None or not _can_interact(spec, ctx):
+        if spec.start_url is None or not (spec.asked or _can_interact(spec, ctx)):
             state = ("has expired and cannot be refreshed" if token is not None
                      else "does not exist yet")
-            why = "" if spec.start_url is None else " (no terminal here to sign in from)"
+            why = "" if spec.start_url is None else " (nobody can see a sign-in here)"
             raise OperationError(
-                f"the cached sign-in for {start_url} {state}{why}; sign in from a terminal: "
-                f"aws-login getcallerid --use-cache --start-url {start_url}"
-                + ("" if spec.region is None else f" --sso-region {spec.region}"))
+                f"the cached sign-in for {start_url} {state}{why}; sign in first: "
+                + login_command(start_url, spec.region or (token.region if token else None)))
         fresh = sign_in(spec.sign_in(spec.start_url), ctx, cache,
                         token.region if token else None,
-                        device_code_allowed=ctx.stderr_is_terminal())
+                        device_code_allowed=spec.asked or ctx.stderr_is_terminal())
         cache.store_token(fresh)
         return fresh
 
@@ -143,9 +148,9 @@ def _only_cached_start_url(cache: SsoCache) -> str:
     if len(urls) == 1:
         return urls[0]
     if not urls:
-        raise UsageError("--use-cache found no cached sign-in; add --start-url URL to sign "
-                         "in (or import one: aws-login importcache --accesstoken-cache "
-                         "file://PATH)")
+        raise UsageError("--use-cache found no cached sign-in; sign in first: aws-login login "
+                         "--start-url URL (or import one: aws-login importcache "
+                         "--accesstoken-cache file://PATH)")
     raise UsageError(f"--use-cache found sign-ins for {len(urls)} start URLs "
                      f"({', '.join(urls)}); choose one with --start-url")
 
@@ -169,8 +174,8 @@ def sign_in(spec: SignIn, ctx: Context, cache: SsoCache | None,
             return token
         if not device_code_allowed:
             raise OperationError(f"could not open a browser to sign in to {spec.start_url}; "
-                                 "sign in from a terminal: aws-login getcallerid --use-cache "
-                                 f"--start-url {spec.start_url} --sso-region {region}")
+                                 "sign in from a terminal: "
+                                 + login_command(spec.start_url, region))
         ctx.warn("could not open a browser; using the device code sign-in instead")
     registration = _registration(api, spec.start_url, region, "device", cache, ctx)
     return device_sign_in(api, registration, spec.start_url, region, ui)
@@ -206,3 +211,71 @@ def _can_interact(spec: CachedToken, ctx: Context) -> bool:
 
 def _oidc(region: str, ctx: Context) -> OidcApi:
     return OidcApi(ctx.clients.client("sso-oidc", region, None), ctx.log, ctx.clients.retry)
+
+
+# --- what to run, and what is happening ------------------------------------------------------
+
+def _file_advice(start_url: str, region: str | None) -> str:
+    """For a token read from another tool's file (--accesstoken-cache), which aws-login never
+    writes: that tool's sign-in, or aws-login's own one with --use-cache."""
+    return ("sign in again with the tool that wrote it (e.g. aws sso login), or sign in with "
+            f"aws-login ({login_command(start_url, region)}) and use --use-cache instead of "
+            "--accesstoken-cache")
+
+
+def waiting_for_sign_in(start_url: str, ctx: Context) -> None:
+    """Said once when another process holds the start URL's lock (signing in, refreshing)."""
+    ctx.warn(f"waiting for another aws-login to finish signing in to {start_url} or "
+             "refreshing that sign-in...")
+
+
+# --- a sign-in asked for on its own (aws-login login) ---------------------------------------
+
+def sign_in_to_cache(spec: SignIn, ctx: Context) -> SsoToken:
+    """Sign in now, whatever the cache holds (a refused token looks valid there), and store the
+    sign-in; single-flight with every other user of the start URL's lock."""
+    cache = sso_cache(ctx)
+    with cache.lock(spec.start_url, on_wait=lambda: waiting_for_sign_in(spec.start_url, ctx)):
+        old = cache.load_token(spec.start_url)
+        token = sign_in(spec, ctx, cache, old.region if old else None)
+        cache.store_token(token)
+    return token
+
+
+# --- a token the portal refuses (401 UnauthorizedException) ---------------------------------
+
+def after_refusal(spec: TokenSpec, refused: SsoToken, message: str, ctx: Context) -> SsoToken:
+    """The portal refused `refused` (revoked, signed out elsewhere): like an expired sign-in.
+
+    From aws-login's cache: drop it, then sign in again at once when the sign-in was asked
+    for or a person can see it; otherwise (and for every other source) raise `message` with
+    exactly what to run. The caller retries its call once with the token returned."""
+    from aws_login.sso.token_sources import CachedToken, GivenToken, SignIn
+
+    if isinstance(spec, CachedToken):
+        cache = sso_cache(ctx)
+        start_url = refused.start_url
+        with cache.lock(start_url, on_wait=lambda: waiting_for_sign_in(start_url, ctx)):
+            current = cache.load_token(start_url)
+            if current is not None and current.access_token != refused.access_token:
+                ctx.log("the cached sign-in was replaced meanwhile; using the new one")
+                return current
+            cache.drop_token(start_url)
+            if spec.start_url is None or not (spec.asked or _can_interact(spec, ctx)):
+                raise OperationError(
+                    f"{message}; aws-login dropped it from its cache: sign in again with "
+                    + login_command(start_url, spec.region or refused.region or None))
+            ctx.warn(f"the portal refused the cached sign-in for {start_url}; signing in "
+                     "again")
+            fresh = sign_in(spec.sign_in(spec.start_url), ctx, cache, refused.region or None,
+                            device_code_allowed=spec.asked or ctx.stderr_is_terminal())
+            cache.store_token(fresh)
+            return fresh
+    if isinstance(spec, SignIn):
+        raise OperationError(f"{message}, although it was just made; check that --start-url "
+                             "and --sso-region name the same IAM Identity Center")
+    if isinstance(spec, GivenToken):
+        where = spec.start_url or "URL"
+        raise OperationError(f"{message}; pass a new --sso-access-token, or sign in with "
+                             f"{login_command(where, spec.region)} and use --use-cache")
+    raise OperationError(f"{message}; {_file_advice(refused.start_url or 'URL', refused.region)}")
