@@ -23,13 +23,13 @@ _PARTS = {"sessions": ("sessions",), "sso": ("sso",), "all": ("sessions", "sso")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
-        "--entry", metavar="ID",
-        help="drop only this entry, by the id (or a unique start of it) that aws-login "
-             "status shows, e.g. --entry sso-1a2b3c4d5e6f")
-    which.add_argument(
         "--only", choices=("sessions", "sso"), default=None,
         help="clear only the cached final credentials (sessions) or only the SSO tokens and "
              "client registrations (sso), e.g. --only sessions (default: both)")
+    which.add_argument(
+        "--entry", metavar="ID",
+        help="drop only this entry, by the id (or a unique start of it) that aws-login "
+             "status shows, e.g. --entry sso-1a2b3c4d5e6f")
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:

@@ -11,7 +11,8 @@ from aws_login.context import Context
 from aws_login.errors import OperationError, UsageError
 from aws_login.model import SsoToken
 from aws_login.sso import tokenfile
-from aws_login.sso.token_sources import login_command, validate_start_url
+from aws_login.sso.advice import login_command
+from aws_login.sso.token_sources import validate_start_url
 from aws_login.sso.tokens import read_token_file, sso_cache, waiting_for_sign_in
 
 EXAMPLES = """\

@@ -33,6 +33,7 @@ from aws_login.model import (
 from aws_login.options import sso as sso_options
 from aws_login.sources import profile, saml, sso, web_identity
 from aws_login.sso import token_sources
+from aws_login.sso.advice import login_command
 
 FEDERATION_POLICY_MAX = 2048
 FEDERATION_POLICY_FILE_MAX = 1 << 20  # a file may be pretty-printed; never read one unbounded
@@ -173,7 +174,7 @@ def _check_sign_in_has_a_role(args: argparse.Namespace) -> None:
     region = arns.validate_region(args.sso_region) if args.sso_region else None
     raise UsageError("--start-url signs in to start from an SSO role, and none is given: add "
                      "--sso-acct-id ID --sso-role-name NAME; to sign in only: "
-                     + token_sources.login_command(url, region))
+                     + login_command(url, region))
 
 
 def _start_partition(role_arn: str | None, partition: str | None,

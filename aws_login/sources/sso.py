@@ -95,7 +95,7 @@ def role_spec(args: argparse.Namespace) -> SsoRoleStart | None:
 
 def from_sso(spec: SsoRoleStart, ctx: Context) -> Credentials:
     from aws_login import region as regions
-    from aws_login.sso import known_roles, tokens
+    from aws_login.sso import known_roles
     from aws_login.sso.portal import PortalApi, TokenRefused
 
     token = token_sources.get_token(spec.token, ctx)
@@ -106,7 +106,7 @@ def from_sso(spec: SsoRoleStart, ctx: Context) -> Credentials:
         creds = portal.get_role_credentials(token.access_token, spec.account_id,
                                             spec.role_name)
     except TokenRefused as refused:  # like an expired sign-in: sign in again, or say how
-        token = tokens.after_refusal(spec.token, token, refused.message, ctx)
+        token = token_sources.after_refusal(spec.token, token, refused.message, ctx)
         try:
             creds = portal.get_role_credentials(token.access_token, spec.account_id,
                                                 spec.role_name)

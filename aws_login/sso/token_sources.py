@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from aws_login import arns
-from aws_login.errors import UsageError
+from aws_login.errors import OperationError, UsageError
 from aws_login.record import field, record
 
 if TYPE_CHECKING:
@@ -212,10 +212,23 @@ def validate_start_url(url: str) -> str:
     return url.strip()
 
 
-def login_command(start_url: str, region: str | None = None, profile: str | None = None) -> str:
-    """The command that signs in for this situation and does nothing else (commands/login.py):
-    never the command that just failed, which may need a sign-in it cannot do."""
-    if profile is not None:
-        return f"aws-login login --profile {profile}"
-    return f"aws-login login --start-url {start_url}" + (
-        f" --sso-region {region}" if region else "")
+
+def after_refusal(spec: TokenSpec, refused: SsoToken, message: str, ctx: Context) -> SsoToken:
+    """The portal refused `refused` (401: revoked, signed out elsewhere), which is treated like
+    an expired sign-in. aws-login's cache drops it and signs in again when it can; every
+    source that cannot raises `message` with exactly what to run. The caller retries once
+    with the token returned."""
+    from aws_login.sso.advice import file_advice, login_command
+
+    if isinstance(spec, CachedToken):
+        from aws_login.sso import tokens
+
+        return tokens.cached_after_refusal(spec, refused, message, ctx)
+    if isinstance(spec, SignIn):
+        raise OperationError(f"{message}, although it was just made; check that --start-url "
+                             "and --sso-region name the same IAM Identity Center")
+    if isinstance(spec, GivenToken):
+        raise OperationError(f"{message}; pass a new --sso-access-token, or sign in with "
+                             f"{login_command(spec.start_url or 'URL', spec.region)} and use "
+                             "--use-cache")
+    raise OperationError(f"{message}; {file_advice(refused.start_url or 'URL', refused.region)}")

@@ -19,6 +19,7 @@ from aws_login.errors import AwsCallError, OperationError, UsageError
 from aws_login.files import read_text
 from aws_login.model import ClientRegistration, SsoToken
 from aws_login.sso import tokenfile
+from aws_login.sso.advice import file_advice, login_command
 from aws_login.sso.cache import SsoCache
 from aws_login.sso.flows import (
     REGISTERED_REDIRECT,
@@ -28,16 +29,9 @@ from aws_login.sso.flows import (
     refresh,
 )
 from aws_login.sso.oidc import DEVICE_GRANT, OidcApi
-from aws_login.sso.token_sources import login_command
 
 if TYPE_CHECKING:
-    from aws_login.sso.token_sources import (
-        CachedToken,
-        GivenToken,
-        SignIn,
-        TokenFile,
-        TokenSpec,
-    )
+    from aws_login.sso.token_sources import CachedToken, GivenToken, SignIn, TokenFile
 
 # A token with less than this left is refreshed first, so it outlives the calls made with it.
 REFRESH_WINDOW = timedelta(minutes=10)
@@ -78,7 +72,7 @@ def from_token_file(spec: TokenFile, ctx: Context) -> SsoToken:
         raise failure  # the network failed, not the sign-in: say so, naming the refresh
     raise OperationError(f"the token in {spec.location} expired at "
                          f"{tokenfile.format_timestamp(token.expires_at)} and cannot be "
-                         f"refreshed; {_file_advice(token.start_url, token.region)}")
+                         f"refreshed; {file_advice(token.start_url, token.region)}")
 
 
 def read_token_file(location: str) -> SsoToken:
@@ -215,14 +209,6 @@ def _oidc(region: str, ctx: Context) -> OidcApi:
 
 # --- what to run, and what is happening ------------------------------------------------------
 
-def _file_advice(start_url: str, region: str | None) -> str:
-    """For a token read from another tool's file (--accesstoken-cache), which aws-login never
-    writes: that tool's sign-in, or aws-login's own one with --use-cache."""
-    return ("sign in again with the tool that wrote it (e.g. aws sso login), or sign in with "
-            f"aws-login ({login_command(start_url, region)}) and use --use-cache instead of "
-            "--accesstoken-cache")
-
-
 def waiting_for_sign_in(start_url: str, ctx: Context) -> None:
     """Said once when another process holds the start URL's lock (signing in, refreshing)."""
     ctx.warn(f"waiting for another aws-login to finish signing in to {start_url} or "
@@ -244,38 +230,25 @@ def sign_in_to_cache(spec: SignIn, ctx: Context) -> SsoToken:
 
 # --- a token the portal refuses (401 UnauthorizedException) ---------------------------------
 
-def after_refusal(spec: TokenSpec, refused: SsoToken, message: str, ctx: Context) -> SsoToken:
-    """The portal refused `refused` (revoked, signed out elsewhere): like an expired sign-in.
-
-    From aws-login's cache: drop it, then sign in again at once when the sign-in was asked
-    for or a person can see it; otherwise (and for every other source) raise `message` with
-    exactly what to run. The caller retries its call once with the token returned."""
-    from aws_login.sso.token_sources import CachedToken, GivenToken, SignIn
-
-    if isinstance(spec, CachedToken):
-        cache = sso_cache(ctx)
-        start_url = refused.start_url
-        with cache.lock(start_url, on_wait=lambda: waiting_for_sign_in(start_url, ctx)):
-            current = cache.load_token(start_url)
-            if current is not None and current.access_token != refused.access_token:
-                ctx.log("the cached sign-in was replaced meanwhile; using the new one")
-                return current
-            cache.drop_token(start_url)
-            if spec.start_url is None or not (spec.asked or _can_interact(spec, ctx)):
-                raise OperationError(
-                    f"{message}; aws-login dropped it from its cache: sign in again with "
-                    + login_command(start_url, spec.region or refused.region or None))
-            ctx.warn(f"the portal refused the cached sign-in for {start_url}; signing in "
-                     "again")
-            fresh = sign_in(spec.sign_in(spec.start_url), ctx, cache, refused.region or None,
-                            device_code_allowed=spec.asked or ctx.stderr_is_terminal())
-            cache.store_token(fresh)
-            return fresh
-    if isinstance(spec, SignIn):
-        raise OperationError(f"{message}, although it was just made; check that --start-url "
-                             "and --sso-region name the same IAM Identity Center")
-    if isinstance(spec, GivenToken):
-        where = spec.start_url or "URL"
-        raise OperationError(f"{message}; pass a new --sso-access-token, or sign in with "
-                             f"{login_command(where, spec.region)} and use --use-cache")
-    raise OperationError(f"{message}; {_file_advice(refused.start_url or 'URL', refused.region)}")
+def cached_after_refusal(spec: CachedToken, refused: SsoToken, message: str,
+                         ctx: Context) -> SsoToken:
+    """The portal refused a token of aws-login's cache: drop it, then sign in again at once
+    when the sign-in was asked for or a person can see it; else raise `message` with the
+    command that signs in (token_sources.after_refusal)."""
+    cache = sso_cache(ctx)
+    start_url = refused.start_url
+    with cache.lock(start_url, on_wait=lambda: waiting_for_sign_in(start_url, ctx)):
+        current = cache.load_token(start_url)
+        if current is not None and current.access_token != refused.access_token:
+            ctx.log("the cached sign-in was replaced meanwhile; using the new one")
+            return current
+        cache.drop_token(start_url)
+        if spec.start_url is None or not (spec.asked or _can_interact(spec, ctx)):
+            raise OperationError(
+                f"{message}; aws-login dropped it from its cache: sign in again with "
+                + login_command(start_url, spec.region or refused.region or None))
+        ctx.warn(f"the portal refused the cached sign-in for {start_url}; signing in again")
+        fresh = sign_in(spec.sign_in(spec.start_url), ctx, cache, refused.region or None,
+                        device_code_allowed=spec.asked or ctx.stderr_is_terminal())
+        cache.store_token(fresh)
+        return fresh
