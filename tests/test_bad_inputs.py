@@ -32,9 +32,9 @@ from tests.fakes.moto_server import LoopbackServer
 from tests.fakes.sso import FakeSso
 from tests.helpers import (
     MFA_SERIAL,
-    SIGN_IN,
     ROLE_A,
     ROLE_B,
+    SIGN_IN,
     SSO_ROLE,
     START_URL,
     USER_KEY_ID,
@@ -632,9 +632,10 @@ def test_bad_input_gets_its_message_and_no_request(
 
 
 def test_the_table_covers_every_command_once_per_case() -> None:
-    assert len(ROWS) == 151
+    assert len(ROWS) == 155
     assert {row.command for row in ROWS} == {"console", "dumpconfig", "importcache",
-                                             "clearcache", "dumpcreds", "getcallerid", "runas"}
+                                             "clearcache", "dumpcreds", "getcallerid", "runas",
+                                             "login"}
     assert len({(row.command, row.args, row.env, row.setup) for row in ROWS}) == len(ROWS)
 
 
