@@ -19,7 +19,7 @@ def acquire(plan: Plan, ctx: Context) -> Acquired:
     """Turn a validated Plan into the final credentials (from the cache with --use-cache)."""
     if not plan.use_cache:
         return acquire_fresh(plan, ctx)
-    from aws_login.credentials_cache import CredentialsCache, cache_key
+    from aws_login.credentials_cache import CredentialsCache, cache_key, describe_plan
 
     cache = CredentialsCache(ctx.cache_dir / "sessions", ctx.warn)
     key = cache_key(plan, ctx.environ)
@@ -27,13 +27,17 @@ def acquire(plan: Plan, ctx: Context) -> Acquired:
     if hit is not None:
         ctx.log("final credentials from the session cache")
         return hit
-    with cache.lock(key):
+    # Taken before any SSO lock: a second identical request waits here while the first one
+    # signs in, so this wait must say so too.
+    with cache.lock(key, on_wait=lambda: ctx.warn(
+            "waiting for another aws-login getting the same credentials (it may be signing "
+            "in or asking for an MFA code)...")):
         hit = cache.load(key, ctx.now())  # another process may have stored them meanwhile
         if hit is not None:
             ctx.log("final credentials stored by another process")
             return hit
         acquired = acquire_fresh(plan, ctx)
-        if cache.store(key, acquired, ctx.now()):
+        if cache.store(key, acquired, ctx.now(), describe_plan(plan)):
             ctx.log("final credentials stored in the session cache")
         else:
             ctx.log(cache.why_not_stored(acquired))

@@ -19,6 +19,7 @@ from aws_login.errors import EXIT_INTERRUPTED, AwsLoginError, UsageError
 # chosen command's module is imported (and its options built): a cache hit, --help and tab
 # completion must not pay for the others.
 COMMANDS: dict[str, str] = {
+    "login": "sign in to IAM Identity Center and keep the sign-in (like aws sso login)",
     "dumpcreds": "print credentials for a shell, or as credential_process JSON",
     "getcallerid": "show who the credentials are (STS GetCallerIdentity, JSON)",
     "runas": "run a command with the credentials in its environment",
@@ -28,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "importcache": "adopt a token cache file written by `aws sso login`",
     "exportcache": "share aws-login's SSO sign-in with the AWS CLI and SDKs (~/.aws/sso/cache)",
     "clearcache": "delete aws-login's cached credentials and SSO sign-ins",
+    "status": "list the cached SSO sign-ins and sessions (no secrets)",
 }
 
 DESCRIPTION = """\

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from aws_login.digest import sha256_hex
-from aws_login.errors import AwsLoginError
+from aws_login.errors import AwsLoginError, OperationError
 from aws_login.fastpath import MIN_REMAINING_SECONDS
 from aws_login.files import exclusive_lock, read_text, write_private
 from aws_login.model import Acquired, CredentialKind, Credentials, Plan
@@ -118,12 +118,14 @@ class CredentialsCache:
             return None
         return acquired
 
-    def store(self, key: str, acquired: Acquired, now: datetime) -> bool:
-        """Store credentials that expire (long-term keys are never copied to disk)."""
+    def store(self, key: str, acquired: Acquired, now: datetime,
+              plan: dict[str, object] | None = None) -> bool:
+        """Store credentials that expire (long-term keys are never copied to disk), with the
+        plan's non-secret description (`describe_plan`) for `aws-login status`."""
         creds = acquired.credentials
         if creds.expiration is None or creds.expiration - now <= MIN_REMAINING:
             return False
-        write_private(self.path(key), _serialize(acquired))
+        write_private(self.path(key), _serialize(acquired, plan))
         return True
 
     @staticmethod
@@ -136,11 +138,79 @@ class CredentialsCache:
                 "minutes, when the SDKs already ask for new ones, so a cached copy would never "
                 "be used; with --duration 1800 or more they are cached")
 
-    def lock(self, key: str) -> AbstractContextManager[None]:
-        return exclusive_lock(self.folder / "locks" / f"{key}.lock")
+    def entries(self) -> Iterator[tuple[str, Acquired, dict[str, object] | None]]:
+        """Every readable entry: its key, its credentials and its plan's description (None
+        for an entry written before descriptions were stored). Unusable files are skipped."""
+        if not self.folder.is_dir():
+            return
+        for path in sorted(self.folder.glob("*.json")):
+            try:
+                text = read_text(path) or ""
+                acquired = parse_entry(text)
+                plan = json.loads(text).get("Plan")
+            except (AwsLoginError, ValueError, KeyError, TypeError):
+                continue
+            yield path.stem, acquired, plan if isinstance(plan, dict) else None
+
+    def drop(self, key: str) -> bool:
+        """Remove one entry; False when there was none."""
+        try:
+            self.path(key).unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise OperationError(f"cannot remove {self.path(key)}: {exc.strerror or exc}"
+                                 ) from None
+        return True
+
+    def lock(self, key: str, on_wait: Callable[[], None]) -> AbstractContextManager[None]:
+        return exclusive_lock(self.folder / "locks" / f"{key}.lock", on_wait)
 
 
-def _serialize(acquired: Acquired) -> str:
+def describe_plan(plan: Plan) -> dict[str, object]:
+    """What the plan does, for people (`aws-login status`), never a secret: the start's kind
+    and its non-secret settings (secret fields, marked repr=False, are left out), the session
+    step, the hops' role ARNs, and the role the final credentials belong to when the plan
+    tells it."""
+    start = _describe_record(plan.start)
+    kind = str(start.pop("kind"))
+    hops = [hop.role_arn for hop in plan.hops]
+    identity: str | None = None
+    if hops:
+        identity = hops[-1]
+    elif isinstance(start.get("role_arn"), str):
+        identity = str(start["role_arn"])
+    elif "account_id" in start and "role_name" in start:
+        identity = f"SSO role {start['account_id']}/{start['role_name']}"
+    return {
+        "Start": kind,
+        "StartDetails": start,
+        "SessionStep": None if plan.session_step is None else plan.session_step.kind.value,
+        "Hops": hops,
+        "Identity": identity,
+    }
+
+
+def _describe_record(value: object, prefix: str = "") -> dict[str, object]:
+    """A record's kind and its non-secret, set fields, flat (a nested record's fields as
+    `name.field`)."""
+    kind = type(value).__name__
+    form: dict[str, object] = {"kind": kind[:-len("Start")] if kind.endswith("Start") else kind}
+    fields: tuple[tuple[str, bool], ...] = getattr(type(value), "__record_key__", ())
+    for name, secret in fields:
+        inner = getattr(value, name)
+        if secret or inner is None or inner is False:
+            continue
+        if hasattr(type(inner), "__record_key__"):
+            nested = _describe_record(inner)
+            form[name] = nested.pop("kind")
+            form.update({f"{name}.{key}": item for key, item in nested.items()})
+        elif isinstance(inner, (str, int)):
+            form[name] = inner
+    return form
+
+
+def _serialize(acquired: Acquired, plan: dict[str, object] | None = None) -> str:
     creds = acquired.credentials
     assert creds.expiration is not None
     return json.dumps({
@@ -152,6 +222,7 @@ def _serialize(acquired: Acquired) -> str:
         "Kind": creds.kind.name,
         "Source": creds.source,
         "Region": acquired.region,
+        "Plan": plan,
     }, indent=2) + "\n"
 
 

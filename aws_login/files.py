@@ -130,10 +130,12 @@ def read_text(path: Path, max_bytes: int = 1 << 20) -> str | None:
 
 
 @contextlib.contextmanager
-def exclusive_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+def exclusive_lock(path: Path, on_wait: Callable[[], None]) -> Iterator[None]:
     """Hold an exclusive lock on `path` (created 0600) for the duration of the block.
 
-    `on_wait` is called once if another process holds the lock, before blocking."""
+    `on_wait` is called once if another process holds the lock, before blocking. It is
+    required: a wait on another process (a sign-in can take minutes) must say so, or the
+    person sees a command that hangs in silence."""
     private_folder(path.parent)
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
@@ -151,12 +153,11 @@ def exclusive_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Ite
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
-    def _lock(fd: int, on_wait: Callable[[], None] | None) -> None:
+    def _lock(fd: int, on_wait: Callable[[], None]) -> None:
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         except OSError:
-            if on_wait:
-                on_wait()
+            on_wait()
             while True:
                 try:
                     msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
@@ -166,10 +167,9 @@ if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
 else:
     import fcntl
 
-    def _lock(fd: int, on_wait: Callable[[], None] | None) -> None:
+    def _lock(fd: int, on_wait: Callable[[], None]) -> None:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            if on_wait:
-                on_wait()
+            on_wait()
             fcntl.flock(fd, fcntl.LOCK_EX)

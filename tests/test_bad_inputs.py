@@ -35,6 +35,7 @@ from tests.helpers import (
     MFA_SERIAL,
     ROLE_A,
     ROLE_B,
+    SIGN_IN,
     SSO_ROLE,
     START_URL,
     USER_KEY_ID,
@@ -377,8 +378,20 @@ SSO_OPTIONS = (
     Row("dumpconfig", ("--accesstoken-cache", ""),
         "--accesstoken-cache needs a file, e.g. file://~/.aws/sso/cache/x.json"),
     Row("dumpconfig", ("--use-cache", "--sso-region", "us-east-1"),
-        "--use-cache found no cached sign-in; add --start-url URL to sign in (or import one: "
-        "aws-login importcache --accesstoken-cache file://PATH)"),
+        "--use-cache found no cached sign-in; sign in first: aws-login login --start-url URL "
+        "(or import one: aws-login importcache --accesstoken-cache file://PATH)"),
+    # a credential command with a sign-in but no SSO role: refused before the sign-in
+    Row("getcallerid", ("--use-cache", *SIGN_IN),
+        "--start-url signs in to start from an SSO role, and none is given: add --sso-acct-id "
+        "ID --sso-role-name NAME; to sign in only: aws-login login --start-url "
+        f"{START_URL} --sso-region us-east-1"),
+    Row("dumpcreds", ("--use-cache", "--start-url", START_URL),
+        "--start-url signs in to start from an SSO role, and none is given: add --sso-acct-id "
+        f"ID --sso-role-name NAME; to sign in only: aws-login login --start-url {START_URL}"),
+    Row("login", (), "login needs a portal: add --start-url URL (your AWS access portal) or "
+        "--profile NAME (a profile with sso_session)"),
+    Row("login", ("--start-url", "http://example.com/start"),
+        f"--start-url 'http://example.com/start' is not valid; {START_URL_HINT}"),
 )
 
 DUMPCONFIG = (
@@ -460,27 +473,27 @@ TOKEN_FILES = (
         "--accesstoken-cache: startUrl 'http://d-1.awsapps.com/start' is not an https URL; "
         "this is not an IAM Identity Center token file"),
     Row("importcache", ("--accesstoken-cache", "file://{tmp}/expired.json"),
-        "the token expired at 2020-01-01T00:00:00Z and has no refresh token; sign in again "
-        "(aws sso login) and import the new file", code=1),
+        "the token expired at 2020-01-01T00:00:00Z and has no refresh token; sign in instead: "
+        f"aws-login login --start-url {START_URL} --sso-region us-east-1", code=1),
 )
 
 # aws-login's own SSO cache, damaged: reported, never used, nothing sent.
 SSO_CACHE = (
     Row("getcallerid", ("--use-cache", *SSO_ROLE),
-        "--use-cache found no cached sign-in; add --start-url URL to sign in (or import one: "
-        "aws-login importcache --accesstoken-cache file://PATH)",
+        "--use-cache found no cached sign-in; sign in first: aws-login login --start-url URL "
+        "(or import one: aws-login importcache --accesstoken-cache file://PATH)",
         setup=_write(TOKEN_FILE, '{"startUrl": "' + START_URL + '", "accessTo')),
-    Row("dumpcreds", ("--use-cache", "--start-url", START_URL, *SSO_ROLE),
-        f"the cached sign-in for {START_URL} does not exist yet (no terminal here to sign in "
-        "from); sign in from a terminal: aws-login getcallerid --use-cache --start-url "
-        f"{START_URL}",
+    Row("dumpcreds", ("--credential-helper", "--use-cache", "--start-url", START_URL,
+                      *SSO_ROLE),
+        f"the cached sign-in for {START_URL} does not exist yet (nobody can see a sign-in "
+        f"here); sign in first: aws-login login --start-url {START_URL}",
         code=1, setup=_write(TOKEN_FILE, _token(accessToken=42)),
         warnings=(f"cache file {TOKEN_FILE} is unusable (accessToken must be a non-empty "
                   "string); it will be replaced",)),
-    Row("getcallerid", ("--use-cache", "--start-url", START_URL, *SSO_ROLE),
-        f"the cached sign-in for {START_URL} does not exist yet (no terminal here to sign in "
-        "from); sign in from a terminal: aws-login getcallerid --use-cache --start-url "
-        f"{START_URL}",
+    Row("dumpcreds", ("--credential-helper", "--use-cache", "--start-url", START_URL,
+                      *SSO_ROLE),
+        f"the cached sign-in for {START_URL} does not exist yet (nobody can see a sign-in "
+        f"here); sign in first: aws-login login --start-url {START_URL}",
         code=1, setup=_write(TOKEN_FILE, b'{"startUrl": "\xff\xfe"}'),
         warnings=(f"cache file {TOKEN_FILE} is unusable ({TOKEN_FILE} is not UTF-8 text); "
                   "it will be replaced",)),
@@ -646,9 +659,10 @@ def test_bad_input_gets_its_message_and_no_request(
 
 
 def test_the_table_covers_every_command_once_per_case() -> None:
-    assert len(ROWS) == 159
+    assert len(ROWS) == 163
     assert {row.command for row in ROWS} == {"console", "dumpconfig", "importcache",
-                                             "clearcache", "dumpcreds", "getcallerid", "runas"}
+                                             "clearcache", "dumpcreds", "getcallerid", "runas",
+                                             "login"}
     assert len({(row.command, row.args, row.env, row.setup) for row in ROWS}) == len(ROWS)
 
 

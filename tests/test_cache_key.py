@@ -44,7 +44,9 @@ ENV_SECRET = "secret-env-key-wJalrXUtnFEMI"
 ENVIRON = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": ENV_SECRET,
            "AWS_PROFILE": "dev", "AWS_CONFIG_FILE": "/home/alice/.aws/config"}
 # What the key may leave out, as (record type, field): one entry per deliberate exception.
-UNKEYED = {("MfaInput", "token")}  # a new code every 30 s, asked only on a miss
+UNKEYED = {("MfaInput", "token"),  # a new code every 30 s, asked only on a miss
+           # whether a sign-in may show itself on stderr: how, not which credentials
+           ("CachedToken", "asked")}
 
 HOPS = (ChainStep(ROLE_A, "first", 900, EXTERNAL_IDS[0]),
         ChainStep(ROLE_B, "second", 3600, EXTERNAL_IDS[1]))

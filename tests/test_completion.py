@@ -29,8 +29,8 @@ from tests.helpers import MFA_SERIAL, ROLE_A, ROLE_C, START_URL, cached_grant, r
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETIONS = ROOT / "completions"
-COMMANDS = ["dumpcreds", "getcallerid", "runas", "console", "dumpconfig", "importcache",
-            "exportcache", "clearcache"]
+COMMANDS = ["login", "dumpcreds", "getcallerid", "runas", "console", "dumpconfig",
+            "importcache", "exportcache", "clearcache", "status"]
 OUTFORMS = ["linux", "mac", "windows", "powershell", "fish"]
 TEAM_ROLE_B = "arn:aws:iam::222222222222:role/team/B"
 # bash's default COMP_WORDBREAKS, which the bash script hands to argcomplete.
@@ -156,7 +156,8 @@ def test_commands_and_top_level_options(env: dict[str, str]) -> None:
 
 
 def test_options_of_a_command(env: dict[str, str]) -> None:
-    assert completions("aws-login clearcache --", env) == ["--help", "--debug", "--only"]
+    assert completions("aws-login clearcache --", env) == ["--help", "--debug", "--only",
+                                                             "--entry"]
     assert completions("aws-login clearcache --only ", env) == ["sessions", "sso"]
     assert completions("aws-login getcallerid --pr", env) == ["--profile", "--prompt"]
     assert completions("aws-login getcallerid --prompt ", env) == [
@@ -168,7 +169,7 @@ def test_options_of_a_command(env: dict[str, str]) -> None:
     assert completions("aws-login dumpcreds --credential-helper --o", env) == []
     assert completions("aws-login dumpconfig --dr", env) == ["--dry-run"]
     assert completions("aws-login importcache --", env) == [
-        "--help", "--debug", "--accesstoken-cache"]
+        "--help", "--debug", "--accesstoken-cache", "--force"]
 
 
 def test_outform_values(env: dict[str, str]) -> None:

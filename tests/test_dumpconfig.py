@@ -368,8 +368,8 @@ def test_refused_token_says_sign_in_again_and_prints_nothing(fake: FakeSso) -> N
     result = dumpconfig(fake, token=token)
     assert one_error_line(result, 1) == (
         "aws-login: error: SSO ListAccounts: the SSO access token was refused (expired or "
-        "revoked); sign in again, e.g. with --start-url URL (add --use-cache to keep the "
-        "sign-in)\n")
+        "revoked); sign in again: aws-login login --start-url URL, then rerun with "
+        "--use-cache\n")
     assert result.out == ""
 
 

@@ -35,13 +35,20 @@ from tests.fakes.faults import (
 )
 from tests.fakes.moto_server import LoopbackServer
 from tests.fakes.sso import Account, FakeSso
+from tests.helpers import START_URL
 
 PROCESSES = 64
 REQUESTS = 8  # distinct account/role pairs: 8 processes ask for each
 ROUNDS = 6 if CHAOS else 2
 ACCOUNTS = [Account(f"{100000000000 + i}", f"flood-{i}", f"flood{i}@example.com",
                     ("ReadOnlyAccess",)) for i in range(REQUESTS)]
-WAITING = "aws-login: waiting for another aws-login to finish signing in or refreshing...\n"
+# What a process may say while it waits: on the start URL's lock (another one refreshes), on
+# its request's session-cache lock (an identical request is being served), or both.
+SSO_WAIT = ("aws-login: waiting for another aws-login to finish signing in to "
+            f"{START_URL} or refreshing that sign-in...\n")
+SAME_WAIT = ("aws-login: waiting for another aws-login getting the same credentials (it may "
+             "be signing in or asking for an MFA code)...\n")
+WAITING = ("", SSO_WAIT, SAME_WAIT, SAME_WAIT + SSO_WAIT)
 
 
 @dataclass
@@ -113,7 +120,7 @@ def test_64_processes_per_round_share_one_refresh(flood: Flood) -> None:
         seconds = time.monotonic() - started
         failures = [err for code, _out, err in results if code != 0]
         crashes = sum(tracebacks_in(err) for _code, _out, err in results)
-        unexpected = [err for _code, _out, err in results if err not in ("", WAITING)]
+        unexpected = [err for _code, _out, err in results if err not in WAITING]
         corrupt = cache_problems(flood.cache)
         secrets = leaked("".join(err for _code, _out, err in results), flood.proxy.secrets)
         refreshes = flood.fake.calls["CreateToken:refresh_token"]

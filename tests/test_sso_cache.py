@@ -110,8 +110,8 @@ def test_expired_and_not_refreshable_says_how_to_sign_in(sso_env: Path,
     assert result.code == 1
     assert result.err == (
         f"aws-login: error: the cached sign-in for {START_URL} has expired and cannot be "
-        "refreshed; sign in from a terminal: aws-login getcallerid --use-cache --start-url "
-        f"{START_URL}\n")
+        f"refreshed; sign in first: aws-login login --start-url {START_URL} --sso-region "
+        "us-east-1\n")
     assert fake_sso.calls["CreateToken"] == 0
 
 
@@ -124,12 +124,12 @@ def test_expired_cache_with_start_url_but_no_terminal_does_not_start_a_device_si
     result = run_cli(["dumpcreds", "--credential-helper", "--use-cache", "--start-url",
                       START_URL, *SSO_ROLE])
     assert result.code == 1
-    assert "has expired and cannot be refreshed (no terminal here to sign in from)" in result.err
+    assert "has expired and cannot be refreshed (nobody can see a sign-in here)" in result.err
     assert fake_sso.calls["StartDeviceAuthorization"] == 0
-    empty = run_cli(["getcallerid", "--use-cache", "--start-url", "https://d-999.awsapps.com/x",
-                     *SSO_ROLE])
+    empty = run_cli(["dumpcreds", "--credential-helper", "--use-cache", "--start-url",
+                     "https://d-999.awsapps.com/x", *SSO_ROLE])
     assert empty.code == 1
-    assert "https://d-999.awsapps.com/x does not exist yet (no terminal here" in empty.err
+    assert "https://d-999.awsapps.com/x does not exist yet (nobody can see" in empty.err
 
 
 def test_corrupt_cache_file_is_reported_and_replaced(sso_env: Path, fake_sso: FakeSso) -> None:
@@ -218,6 +218,6 @@ def test_a_terminal_on_stdin_alone_does_not_start_a_device_sign_in(
     code = main(["dumpcreds", "--credential-helper", "--use-cache", "--start-url", START_URL,
                  *SSO_ROLE], ctx)
     assert code == 1
-    assert "has expired and cannot be refreshed (no terminal here to sign in from)" in (
+    assert "has expired and cannot be refreshed (nobody can see a sign-in here)" in (
         err.getvalue())
     assert fake_sso.calls["StartDeviceAuthorization"] == 0

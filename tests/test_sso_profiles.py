@@ -253,7 +253,7 @@ def test_no_sign_in_and_no_terminal_fails_at_once_saying_what_to_run(
     assert result.code == 1
     assert error_line(result.err) == (
         f"aws-login: error: the sign-in for {START_URL} does not exist yet (no terminal here "
-        "to sign in from); sign in from a terminal: aws-login getcallerid --profile corp-admin")
+        "to sign in from); sign in from a terminal: aws-login login --profile corp-admin")
     assert fake_sso.calls == {}
 
 
@@ -372,6 +372,6 @@ def test_an_expired_aws_cli_token_without_a_refresh_token_says_what_to_run(
     assert result.code == 1
     assert error_line(result.err) == (
         f"aws-login: error: the sign-in for {START_URL} has expired and cannot be refreshed "
-        "(no terminal here to sign in from); sign in from a terminal: aws-login getcallerid "
-        "--profile dev")
+        "(no terminal here to sign in from); sign in from a terminal: aws-login login "
+        "--profile corp-admin")
     assert fake_sso.calls == {}

@@ -191,7 +191,11 @@ def test_revoked_token_and_unassigned_role(sso_env: Path, fake_sso: FakeSso) -> 
     fake_sso.revoke(token)
     revoked = run_cli([*base, *SSO_ROLE])
     assert revoked.code == 1
-    assert "the SSO access token was refused (expired or revoked); sign in again" in revoked.err
+    assert revoked.err == (
+        "aws-login: error: SSO GetRoleCredentials (111111111111/AdministratorAccess): the "
+        "portal refused the SSO sign-in (revoked, signed out elsewhere, or expired early); pass "
+        "a new --sso-access-token, or sign in with aws-login login --start-url URL "
+        "--sso-region us-east-1 and use --use-cache\n")
     assert token not in revoked.err
 
 

@@ -22,6 +22,8 @@ examples (these forms stop when aws-login fails, so a failure cannot pass for su
   set c (aws-login dumpcreds --outform fish --profile dev); and printf '%s\\n' $c | source
   $c = aws-login dumpcreds --outform powershell; if ($LASTEXITCODE -eq 0) { $c | Out-String | iex }
   source <(aws-login dumpcreds --unset-stale --profile dev)   # a failure clears the old keys
+  aws-login dumpcreds --profile dev --assume-roles arn:aws:iam::123456789012:role/Admin \
+      --write-profile dev-admin   # into ~/.aws/credentials
   # in ~/.aws/config:  credential_process = aws-login dumpcreds --credential-helper --profile dev
 """
 
@@ -37,6 +39,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--credential-helper", action="store_true",
         help="print credential_process JSON (Version 1) instead, e.g. in ~/.aws/config: "
              "credential_process = aws-login dumpcreds --credential-helper --profile dev")
+    form.add_argument(
+        "--write-profile", metavar="NAME",
+        help="write them as profile NAME of the shared credentials file instead "
+             "(AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials), for tools that read "
+             "only that file, e.g. --write-profile dev-admin")
+    output.add_argument(
+        "--force", action="store_true",
+        help="with --write-profile: overwrite a profile that holds long-term keys")
     output.add_argument(
         "--unset-stale", action="store_true",
         help="on failure, print lines that unset the AWS_* credential variables (still "
@@ -64,7 +74,17 @@ def _run(args: argparse.Namespace, ctx: Context, outform: str) -> int:
     from aws_login.acquire import acquire
 
     plan = credential_options.build_plan(args, ctx)
+    target = None
+    if args.write_profile is not None:  # checked before anything is acquired
+        from aws_login.credentials_file import ProfileTarget
+
+        target = ProfileTarget(args.write_profile, args.force, ctx)
+    elif args.force:
+        raise UsageError("--force applies to --write-profile; add it, or drop --force")
     acquired = acquire(plan, ctx)
+    if target is not None:
+        target.write(acquired.credentials, ctx.now(), ctx)
+        return 0  # stdout stays empty: the product is the file
     if args.credential_helper:
         text = credential_process_json(acquired.credentials)
         expiration = acquired.credentials.expiration

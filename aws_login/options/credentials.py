@@ -33,6 +33,8 @@ from aws_login.model import (
 from aws_login.options import sso as sso_options
 from aws_login.prompts import options as prompt_options
 from aws_login.sources import profile, saml, sso, web_identity
+from aws_login.sso import token_sources
+from aws_login.sso.advice import login_command
 
 FEDERATION_POLICY_MAX = 2048
 FEDERATION_POLICY_FILE_MAX = 1 << 20  # a file may be pretty-printed; never read one unbounded
@@ -106,6 +108,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
     prompt_options.configure(args, ctx)  # first: a bad --prompt fails before anything asks
     region = arns.validate_region(args.region) if args.region else None
+    _check_sign_in_has_a_role(args)
     source = sources.choose(args, ctx)
     # A start that is a role session (SAML, web identity) rules out a session step.
     session = source.role_session
@@ -161,6 +164,20 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
         partition=partition,
         use_cache=args.use_cache,
     )
+
+
+def _check_sign_in_has_a_role(args: argparse.Namespace) -> None:
+    """`--use-cache --start-url URL` with no SSO role would sign in and then start from the
+    default chain (someone else's keys, or none). A credential command needs a role to start
+    from: say so before any sign-in, and name the command that only signs in."""
+    if (args.start_url is None or not args.use_cache or args.sso_acct_id is not None
+            or args.sso_role_name is not None):
+        return
+    url = token_sources.validate_start_url(args.start_url)
+    region = arns.validate_region(args.sso_region) if args.sso_region else None
+    raise UsageError("--start-url signs in to start from an SSO role, and none is given: add "
+                     "--sso-acct-id ID --sso-role-name NAME; to sign in only: "
+                     + login_command(url, region))
 
 
 def _start_partition(role_arn: str | None, partition: str | None,

@@ -9,7 +9,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from aws_login import arns, completion
-from aws_login.errors import UsageError
+from aws_login.errors import OperationError, UsageError
 from aws_login.model import Credentials
 from aws_login.record import record
 from aws_login.sso import token_sources
@@ -96,13 +96,24 @@ def role_spec(args: argparse.Namespace) -> SsoRoleStart | None:
 def from_sso(spec: SsoRoleStart, ctx: Context) -> Credentials:
     from aws_login import region as regions
     from aws_login.sso import known_roles
-    from aws_login.sso.portal import PortalApi
+    from aws_login.sso.portal import PortalApi, TokenRefused
 
     token = token_sources.get_token(spec.token, ctx)
     region = regions.for_sso(spec.token.region, token.region or None, ctx)
     ctx.log(f"SSO GetRoleCredentials for {spec.account_id}/{spec.role_name} in {region}")
     portal = PortalApi(ctx.clients.client("sso", region, None), ctx.log, ctx.clients.retry)
-    creds = portal.get_role_credentials(token.access_token, spec.account_id, spec.role_name)
+    try:
+        creds = portal.get_role_credentials(token.access_token, spec.account_id,
+                                            spec.role_name)
+    except TokenRefused as refused:  # like an expired sign-in: sign in again, or say how
+        token = token_sources.after_refusal(spec.token, token, refused.message, ctx)
+        try:
+            creds = portal.get_role_credentials(token.access_token, spec.account_id,
+                                                spec.role_name)
+        except TokenRefused as again:
+            raise OperationError(f"{again.message}, even a new sign-in; check that the start "
+                                 "URL and --sso-region name the same IAM Identity Center"
+                                 ) from None
     if isinstance(spec.token, CachedToken):  # for tab completion (with --use-cache only)
         known_roles.note(ctx, [(spec.account_id, None, [spec.role_name])])
     return creds

@@ -221,11 +221,12 @@ def from_sso_profile(spec: SsoProfileStart, ctx: Context) -> Credentials:
     from aws_login.record import replace
     from aws_login.sso.portal import PortalApi
     from aws_login.sso.profile_tokens import profile_token
+    from aws_login.sso.advice import login_command
     from aws_login.sso.token_sources import SignIn
 
     sign_in = SignIn(spec.start_url, spec.sso_region, spec.use_device_code, spec.no_browser)
-    token = profile_token(sign_in, spec.session_name, f"aws-login getcallerid --profile "
-                          f"{spec.profile}", ctx)
+    token = profile_token(sign_in, spec.session_name,
+                          login_command(spec.start_url, spec.sso_region, spec.sso_profile), ctx)
     ctx.log(f"SSO GetRoleCredentials for {spec.account_id}/{spec.role_name} in "
             f"{spec.sso_region}")
     portal = PortalApi(ctx.clients.client("sso", spec.sso_region, None), ctx.log,

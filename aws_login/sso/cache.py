@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
-from aws_login.errors import AwsLoginError
+from aws_login.errors import AwsLoginError, OperationError
 from aws_login.files import exclusive_lock, read_text, write_private
 from aws_login.model import ClientRegistration, SsoToken
 from aws_login.sso import tokenfile
@@ -45,6 +45,17 @@ class SsoCache:
         write_private(path, tokenfile.serialize(token))
         return path
 
+    def drop_token(self, start_url: str) -> bool:
+        """Forget the sign-in for `start_url` (e.g. one the portal refused); False: none."""
+        try:
+            self.token_path(start_url).unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise OperationError(f"cannot remove {self.token_path(start_url)}: "
+                                 f"{exc.strerror or exc}") from None
+        return True
+
     def tokens(self) -> Iterator[SsoToken]:
         """Every readable token in the cache (corrupt files are skipped quietly)."""
         if not self.folder.is_dir():
@@ -56,7 +67,7 @@ class SsoCache:
                 continue
             yield token
 
-    def lock(self, start_url: str, on_wait: Callable[[], None] | None = None
+    def lock(self, start_url: str, on_wait: Callable[[], None]
              ) -> AbstractContextManager[None]:
         return exclusive_lock(self.folder / "locks" / f"{cache_key(start_url)}.lock", on_wait)
 

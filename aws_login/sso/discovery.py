@@ -268,5 +268,5 @@ def explain(exc: AwsCallError) -> OperationError:
     if exc.code == "UnauthorizedException":
         return OperationError(
             f"{exc.operation}: the SSO access token was refused (expired or revoked); sign in "
-            "again, e.g. with --start-url URL (add --use-cache to keep the sign-in)")
+            "again: aws-login login --start-url URL, then rerun with --use-cache")
     return exc

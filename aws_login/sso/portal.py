@@ -94,11 +94,16 @@ class PortalApi:
         return translated_call(f"SSO ListAccountRoles ({account_id})", call)
 
 
+class TokenRefused(OperationError):
+    """The portal refused the access token (401 UnauthorizedException: revoked, signed out
+    elsewhere, expired early). The message says what happened; the token's source adds what
+    to do (sso/tokens.after_refusal), which may be signing in again."""
+
+
 def explain(exc: AwsCallError, step: str, account_id: str, role_name: str) -> OperationError:
     if exc.code == "UnauthorizedException":
-        return OperationError(
-            f"{step}: the SSO access token was refused (expired or revoked); sign in again, "
-            "e.g. add --start-url URL (with --use-cache to keep the sign-in)")
+        return TokenRefused(f"{step}: the portal refused the SSO sign-in (revoked, signed out "
+                            "elsewhere, or expired early)")
     if exc.code == "ForbiddenException":
         return OperationError(
             f"{step}: role {role_name} in account {account_id} is not assigned to you; check "

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from aws_login import arns
-from aws_login.errors import UsageError
+from aws_login.errors import OperationError, UsageError
 from aws_login.record import field, record
 
 if TYPE_CHECKING:
@@ -64,6 +64,10 @@ class CachedToken:
     region: str | None = None
     use_device_code: bool = False
     no_browser: bool = False
+    # The command line asked for this sign-in (--start-url given, not --credential-helper):
+    # it proceeds whatever stderr is. False (e.g. credential_process, a profile's token):
+    # only when someone can see it. How it is shown, not which credentials: not in the key.
+    asked: bool = field(default=False, in_key=False)
 
     def sign_in(self, start_url: str) -> SignIn:
         return SignIn(start_url, self.region, self.use_device_code, self.no_browser)
@@ -135,8 +139,10 @@ class _Cache:
         return bool(args.use_cache)
 
     def spec(self, args: argparse.Namespace) -> CachedToken:
-        return CachedToken(_start_url(args), _region(args), args.use_device_code,
-                           args.no_browser)
+        start_url = _start_url(args)
+        asked = start_url is not None and not getattr(args, "credential_helper", False)
+        return CachedToken(start_url, _region(args), args.use_device_code, args.no_browser,
+                           asked)
 
     def get(self, spec: CachedToken, ctx: Context) -> SsoToken:
         from aws_login.sso import tokens
@@ -207,3 +213,25 @@ def validate_start_url(url: str) -> str:
         raise UsageError(f"--start-url {url[:80]!r} is not valid; use your AWS access portal "
                          "URL, e.g. https://d-1234567890.awsapps.com/start")
     return url.strip()
+
+
+
+def after_refusal(spec: TokenSpec, refused: SsoToken, message: str, ctx: Context) -> SsoToken:
+    """The portal refused `refused` (401: revoked, signed out elsewhere), which is treated like
+    an expired sign-in. aws-login's cache drops it and signs in again when it can; every
+    source that cannot raises `message` with exactly what to run. The caller retries once
+    with the token returned."""
+    from aws_login.sso.advice import file_advice, login_command
+
+    if isinstance(spec, CachedToken):
+        from aws_login.sso import tokens
+
+        return tokens.cached_after_refusal(spec, refused, message, ctx)
+    if isinstance(spec, SignIn):
+        raise OperationError(f"{message}, although it was just made; check that --start-url "
+                             "and --sso-region name the same IAM Identity Center")
+    if isinstance(spec, GivenToken):
+        raise OperationError(f"{message}; pass a new --sso-access-token, or sign in with "
+                             f"{login_command(spec.start_url or 'URL', spec.region)} and use "
+                             "--use-cache")
+    raise OperationError(f"{message}; {file_advice(refused.start_url or 'URL', refused.region)}")

@@ -19,6 +19,7 @@ from aws_login.errors import AwsCallError, OperationError, UsageError
 from aws_login.files import read_text
 from aws_login.model import ClientRegistration, SsoToken
 from aws_login.sso import cli_cache, tokenfile
+from aws_login.sso.advice import file_advice, login_command
 from aws_login.sso.cache import SsoCache
 from aws_login.sso.flows import (
     REGISTERED_REDIRECT,
@@ -71,7 +72,7 @@ def from_token_file(spec: TokenFile, ctx: Context) -> SsoToken:
         raise failure  # the network failed, not the sign-in: say so, naming the refresh
     raise OperationError(f"the token in {spec.location} expired at "
                          f"{tokenfile.format_timestamp(token.expires_at)} and cannot be "
-                         "refreshed; sign in again (e.g. aws sso login) and retry")
+                         f"refreshed; {file_advice(token.start_url, token.region)}")
 
 
 def read_token_file(location: str) -> SsoToken:
@@ -98,8 +99,7 @@ def from_internal_cache(spec: CachedToken, ctx: Context) -> SsoToken:
     if token is not None and _fresh(token, ctx):
         ctx.log(f"SSO token from the cache, valid until {token.expires_at:%H:%M}Z")
         return token
-    with cache.lock(start_url, on_wait=lambda: ctx.warn(
-            "waiting for another aws-login to finish signing in or refreshing...")):
+    with cache.lock(start_url, on_wait=lambda: waiting_for_sign_in(start_url, ctx)):
         token = cache.load_token(start_url)  # another process may have refreshed meanwhile
         if token is not None and _fresh(token, ctx):
             ctx.log("SSO token refreshed by another process")
@@ -131,17 +131,16 @@ def from_internal_cache(spec: CachedToken, ctx: Context) -> SsoToken:
             return token
         if failure is not None and failure.transient:
             raise failure  # the network failed, not the sign-in: say so, naming the refresh
-        if spec.start_url is None or not can_interact(spec, ctx):
+        if spec.start_url is None or not (spec.asked or can_interact(spec, ctx)):
             state = ("has expired and cannot be refreshed" if token is not None
                      else "does not exist yet")
-            why = "" if spec.start_url is None else " (no terminal here to sign in from)"
+            why = "" if spec.start_url is None else " (nobody can see a sign-in here)"
             raise OperationError(
-                f"the cached sign-in for {start_url} {state}{why}; sign in from a terminal: "
-                f"aws-login getcallerid --use-cache --start-url {start_url}"
-                + ("" if spec.region is None else f" --sso-region {spec.region}"))
+                f"the cached sign-in for {start_url} {state}{why}; sign in first: "
+                + login_command(start_url, spec.region or (token.region if token else None)))
         fresh = sign_in(spec.sign_in(spec.start_url), ctx, cache,
                         token.region if token else None,
-                        device_code_allowed=ctx.prompt.can_show())
+                        device_code_allowed=spec.asked or ctx.prompt.can_show())
         cache.store_token(fresh)
         return fresh
 
@@ -151,9 +150,9 @@ def _only_cached_start_url(cache: SsoCache) -> str:
     if len(urls) == 1:
         return urls[0]
     if not urls:
-        raise UsageError("--use-cache found no cached sign-in; add --start-url URL to sign "
-                         "in (or import one: aws-login importcache --accesstoken-cache "
-                         "file://PATH)")
+        raise UsageError("--use-cache found no cached sign-in; sign in first: aws-login login "
+                         "--start-url URL (or import one: aws-login importcache "
+                         "--accesstoken-cache file://PATH)")
     raise UsageError(f"--use-cache found sign-ins for {len(urls)} start URLs "
                      f"({', '.join(urls)}); choose one with --start-url")
 
@@ -177,8 +176,8 @@ def sign_in(spec: SignIn, ctx: Context, cache: SsoCache | None,
             return token
         if not device_code_allowed:
             raise OperationError(f"could not open a browser to sign in to {spec.start_url}; "
-                                 "sign in from a terminal: aws-login getcallerid --use-cache "
-                                 f"--start-url {spec.start_url} --sso-region {region}")
+                                 "sign in from a terminal: "
+                                 + login_command(spec.start_url, region))
         ctx.warn("could not open a browser; using the device code sign-in instead")
     registration = _registration(api, spec.start_url, region, "device", cache, ctx)
     return device_sign_in(api, registration, spec.start_url, region, ui)
@@ -214,3 +213,50 @@ def can_interact(spec: CachedToken | SignIn, ctx: Context) -> bool:
 
 def _oidc(region: str, ctx: Context) -> OidcApi:
     return OidcApi(ctx.clients.client("sso-oidc", region, None), ctx.log, ctx.clients.retry)
+
+
+# --- what to run, and what is happening ------------------------------------------------------
+
+def waiting_for_sign_in(start_url: str, ctx: Context) -> None:
+    """Said once when another process holds the start URL's lock (signing in, refreshing)."""
+    ctx.warn(f"waiting for another aws-login to finish signing in to {start_url} or "
+             "refreshing that sign-in...")
+
+
+# --- a sign-in asked for on its own (aws-login login) ---------------------------------------
+
+def sign_in_to_cache(spec: SignIn, ctx: Context) -> SsoToken:
+    """Sign in now, whatever the cache holds (a refused token looks valid there), and store the
+    sign-in; single-flight with every other user of the start URL's lock."""
+    cache = sso_cache(ctx)
+    with cache.lock(spec.start_url, on_wait=lambda: waiting_for_sign_in(spec.start_url, ctx)):
+        old = cache.load_token(spec.start_url)
+        token = sign_in(spec, ctx, cache, old.region if old else None)
+        cache.store_token(token)
+    return token
+
+
+# --- a token the portal refuses (401 UnauthorizedException) ---------------------------------
+
+def cached_after_refusal(spec: CachedToken, refused: SsoToken, message: str,
+                         ctx: Context) -> SsoToken:
+    """The portal refused a token of aws-login's cache: drop it, then sign in again at once
+    when the sign-in was asked for or a person can see it; else raise `message` with the
+    command that signs in (token_sources.after_refusal)."""
+    cache = sso_cache(ctx)
+    start_url = refused.start_url
+    with cache.lock(start_url, on_wait=lambda: waiting_for_sign_in(start_url, ctx)):
+        current = cache.load_token(start_url)
+        if current is not None and current.access_token != refused.access_token:
+            ctx.log("the cached sign-in was replaced meanwhile; using the new one")
+            return current
+        cache.drop_token(start_url)
+        if spec.start_url is None or not (spec.asked or can_interact(spec, ctx)):
+            raise OperationError(
+                f"{message}; aws-login dropped it from its cache: sign in again with "
+                + login_command(start_url, spec.region or refused.region or None))
+        ctx.warn(f"the portal refused the cached sign-in for {start_url}; signing in again")
+        fresh = sign_in(spec.sign_in(spec.start_url), ctx, cache, refused.region or None,
+                        device_code_allowed=spec.asked or ctx.prompt.can_show())
+        cache.store_token(fresh)
+        return fresh

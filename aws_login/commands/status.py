@@ -1,0 +1,72 @@
+"""status: what aws-login holds: the cached SSO sign-ins and the cached sessions (final
+credentials of --use-cache), each with an id that `clearcache --entry ID` takes. Never a
+secret: only start URLs, regions, expiries, and the plans' non-secret descriptions
+(credentials_cache.describe_plan)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from typing import Any
+
+from aws_login.cache_entries import entries
+from aws_login.context import Context
+
+EXAMPLES = """\
+examples:
+  aws-login status
+  aws-login status --json | jq -r '.sign_ins[].start_url'
+  aws-login clearcache --entry sso-1a2b3c4d5e6f   # drop one entry that status lists
+"""
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true",
+                        help="print JSON for scripts instead of the text for people")
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    found = entries(ctx)
+    if args.json:
+        ctx.stdout.write(json.dumps(found, indent=2) + "\n")
+    else:
+        ctx.stdout.write(render(found, ctx.now()))
+    return 0
+
+
+def render(found: dict[str, list[dict[str, Any]]], now: datetime) -> str:
+    """The text for people: one entry per paragraph, its id first."""
+    lines = ["SSO sign-ins:" if found["sign_ins"] else "SSO sign-ins: none"]
+    for entry in found["sign_ins"]:
+        lines.append(f"  {entry['id']}  {entry['start_url']}")
+        lines.append(f"      region {entry['region']}, {_validity(entry, now)}, "
+                     + ("refreshable" if entry["refreshable"] else "not refreshable"))
+    lines.append("sessions:" if found["sessions"] else "sessions: none")
+    for entry in found["sessions"]:
+        lines.append(f"  {entry['id']}  {_plan(entry)}")
+        lines.append(f"      identity {entry['identity'] or 'unknown'}, region "
+                     f"{entry['region'] or 'not set'}, {_validity(entry, now)}")
+    return "\n".join(lines) + "\n"
+
+
+def _plan(entry: dict[str, Any]) -> str:
+    """source -> session step -> hops, e.g. `SsoRole (account_id 1111..., ...) -> A -> B`."""
+    if entry["start"] == "unknown":
+        return "plan unknown (stored by an older aws-login)"
+    details = ", ".join(f"{name} {value}" for name, value in entry["start_details"].items())
+    steps = [f"{entry['start']} ({details})" if details else str(entry["start"])]
+    if entry["session_step"]:
+        steps.append(str(entry["session_step"]))
+    steps.extend(entry["hops"] or ())
+    return " -> ".join(steps)
+
+
+def _validity(entry: dict[str, Any], now: datetime) -> str:
+    if entry["expires_at"] is None:
+        return "no expiry"
+    if entry["expired"]:
+        return f"expired at {entry['expires_at']}"
+    from aws_login.sso.tokenfile import parse_timestamp
+
+    left = int((parse_timestamp(entry["expires_at"], "expires_at") - now).total_seconds() // 60)
+    return f"valid until {entry['expires_at']} ({left} min left)"
