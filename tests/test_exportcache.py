@@ -96,8 +96,9 @@ def test_exportcache_without_a_sign_in_says_how_to_get_one(sso_env: Path,
     result = run_cli(["exportcache", "--sso-session-name", "corp"])
     assert result.code == 2
     assert error_line(result.err) == (
-        "aws-login: error: --use-cache found no cached sign-in; add --start-url URL to sign "
-        "in (or import one: aws-login importcache --accesstoken-cache file://PATH)")
+        "aws-login: error: --use-cache found no cached sign-in; sign in first: aws-login "
+        "login --start-url URL (or import one: aws-login importcache --accesstoken-cache "
+        "file://PATH)")
     assert not cli_cache_file("corp").parent.exists()
 
 
