@@ -47,6 +47,8 @@ def acquire(plan: Plan, ctx: Context) -> Acquired:
 def acquire_fresh(plan: Plan, ctx: Context) -> Acquired:
     """Run the Plan without the cache: the MFA code, the start, then the steps."""
     mfa = with_mfa_code(plan, ctx)
+    if plan.region is not None:
+        ctx.clients.use_region(plan.region)  # a role profile's own AssumeRole needs it too
     start = resolve_start(plan.start, ctx)
     if not plan.session_step and not plan.hops:
         return Acquired(start, plan.region)

@@ -56,11 +56,23 @@ class AwsClients:
         self.timeouts = http_timeouts(environ)
         self._sessions: dict[str | None, Any] = {}
         self._client_profile: str | None = None
+        self._region: str | None = None
         self._regions_checked: set[str] = set()
 
     def use_profile(self, profile: str | None) -> None:
         """Create clients with this profile's settings (--profile) instead of AWS_PROFILE's."""
         self._client_profile = profile
+
+    def use_region(self, region: str | None) -> None:
+        """--region for botocore's own calls too: the AssumeRole of a role_arn profile with
+        no region of its own would fail with NoRegionError on a custom STS endpoint."""
+        self._region = region
+        for session in self._sessions.values():
+            self._apply_region(session)
+
+    def _apply_region(self, session: Any) -> None:
+        if self._region is not None:
+            session.set_config_variable("region", self._region)
 
     def session(self, profile: str | None = None) -> Any:
         """A botocore session for `profile` (None: the default chain, honouring AWS_PROFILE)."""
@@ -72,6 +84,7 @@ class AwsClients:
                 session.full_config  # noqa: B018  (parse it now: a broken file is bad input)
             if self._ask_secret is not None:
                 self._ask_through(session, self._ask_secret)
+            self._apply_region(session)
             self._sessions[profile] = session
         return self._sessions[profile]
 

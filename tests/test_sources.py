@@ -231,6 +231,26 @@ def test_a_role_profiles_mfa_code_with_nobody_to_ask_fails_before_assume_role(
     assert "AssumeRole" not in sts.recorder.actions()
 
 
+REGIONLESS_ROLE_PROFILE = """\
+[profile plain]
+role_arn = arn:aws:iam::444444444444:role/Plain
+source_profile = static
+role_session_name = plain-session
+"""
+
+
+def test_region_reaches_botocores_resolution_of_a_role_profile(aws_env: Path,
+                                                               sts: LoopbackServer) -> None:
+    """No region in the profile, STS on a custom endpoint: botocore's AssumeRole for the
+    profile needs one, and --region is it (it used to fail with NoRegionError)."""
+    write_profiles(aws_env, STATIC_PROFILES, REGIONLESS_ROLE_PROFILE)
+    result = run_cli(["getcallerid", "--profile", "plain", "--region", "us-east-1"])
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["Arn"] == \
+        "arn:aws:sts::444444444444:assumed-role/Plain/plain-session"
+    assert sts.recorder.actions() == ["AssumeRole", "GetCallerIdentity"]
+
+
 def test_a_hop_after_a_role_profile_is_chained(aws_env: Path, sts: LoopbackServer) -> None:
     write_profiles(aws_env, STATIC_PROFILES, ROLE_PROFILE)
     result = run_cli(["dumpcreds", "--profile", "dev", "--assume-roles", ROLE_A,
