@@ -219,9 +219,9 @@ def _role(config: AwsConfig, name: str) -> ProfileRole:
 
 def from_sso_profile(spec: SsoProfileStart, ctx: Context) -> Credentials:
     from aws_login.record import replace
+    from aws_login.sso.advice import login_command
     from aws_login.sso.portal import PortalApi
     from aws_login.sso.profile_tokens import profile_token
-    from aws_login.sso.advice import login_command
     from aws_login.sso.token_sources import SignIn
 
     sign_in = SignIn(spec.start_url, spec.sso_region, spec.use_device_code, spec.no_browser)
