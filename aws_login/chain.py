@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_login.arns import parse_role_arn, sanitize_session_name
 from aws_login.context import Context
@@ -30,7 +30,11 @@ from aws_login.model import (
     SessionStepKind,
 )
 from aws_login.record import replace
-from aws_login.sts import StsApi
+
+if TYPE_CHECKING:  # sts pulls in the retry policy and error translation: network paths only
+    from aws_login.sts import StsApi
+
+    StsFactory = Callable[[Credentials, str], StsApi]
 
 # Without a policy a federated user has no permissions at all; allowing everything makes
 # the session exactly as powerful as the IAM user (the intersection of both policies).
@@ -39,7 +43,6 @@ DEFAULT_FEDERATION_POLICY = json.dumps({
     "Statement": [{"Sid": "SameAsIamUser", "Effect": "Allow", "Action": "*", "Resource": "*"}],
 }, separators=(",", ":"))
 
-StsFactory = Callable[[Credentials, str], StsApi]
 
 
 def run_steps(start: Credentials, plan: Plan, mfa: MfaInput | None, sts_for: StsFactory,

@@ -173,3 +173,23 @@ def test_only_the_aws_edge_modules_import_botocore() -> None:
             if any(name.split(".")[0] in ("botocore", "boto3") for name in names):
                 importers.add(module_name(path))
     assert importers == {"aws_login.clients", "aws_login.aws_errors"}
+
+
+def test_dumpcreds_from_environment_keys_loads_no_network_machinery(tmp_path: Path) -> None:
+    """The commonest run that calls nothing (environment keys in, exports out) must not pay
+    for botocore, the retry policy, error translation or dataclasses (~7 ms with inspect)."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from aws_login.cli import main; main(['dumpcreds', '--outform', "
+              "'linux']); print(' '.join(sorted(sys.modules)), file=sys.stderr)")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AWS_CONFIG_FILE": "/dev/null",
+           "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+           "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=60, check=True)
+    assert "export AWS_ACCESS_KEY_ID='AKIAIOSFODNN7EXAMPLE'\n" in done.stdout
+    loaded = set(done.stderr.split())
+    assert loaded & {"botocore", "boto3", "dataclasses", "inspect", "aws_login.retry",
+                     "aws_login.aws_errors", "aws_login.sts", "aws_login.clients",
+                     "xml.etree.ElementTree", "http.server", "configparser"} == set()
