@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Mapping, Sequence
 from types import ModuleType
@@ -96,9 +95,6 @@ def selected_command(words: Sequence[str], environ: Mapping[str, str]) -> str:
 
 
 def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
-    # Only the real process (no Context given) marks its environment for its children: a
-    # test's in-process run must not change the test's os.environ.
-    real_process = ctx is None
     ctx = ctx or Context.from_process()
     args_list = list(sys.argv[1:] if argv is None else argv)
     ctx.argv = tuple(args_list)
@@ -120,9 +116,7 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
         ctx.log.enabled = args.debug
         from aws_login import nesting
 
-        chain = nesting.enter(args_list, ctx.environ)
-        if real_process:
-            os.environ[nesting.VARIABLE] = chain  # inherited by credential_process and runas
+        ctx.export_to_children(nesting.VARIABLE, nesting.enter(args_list, ctx.environ))
         return int(args.run(args, ctx))
     except AwsLoginError as exc:
         if debug:

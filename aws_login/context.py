@@ -73,12 +73,22 @@ class Context:
         self._prompt: PromptService | None = None
         self.log = DebugLog(stderr)
         self.argv: tuple[str, ...] = ()  # the command line's words, set by cli.main
+        self._owns_process_environment = False  # see export_to_children
         self._clients: AwsClients | None = None
         self._retry: RetryPolicy | None = None
 
     @classmethod
     def from_process(cls) -> Context:
-        return cls(environ=os.environ, stdout=sys.stdout, stderr=sys.stderr, stdin=sys.stdin)
+        ctx = cls(environ=os.environ, stdout=sys.stdout, stderr=sys.stderr, stdin=sys.stdin)
+        ctx._owns_process_environment = True
+        return ctx
+
+    def export_to_children(self, name: str, value: str) -> None:
+        """Set a variable that every program aws-login starts inherits (botocore's
+        credential_process, runas's program). Only the real process's Context does: a test's
+        in-process run must not change the test's environment."""
+        if self._owns_process_environment:
+            os.environ[name] = value
 
     @property
     def retry(self) -> RetryPolicy:
