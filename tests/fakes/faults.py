@@ -478,8 +478,8 @@ def leaked(text: str, secrets: Iterable[str]) -> list[str]:
 # --------------------------------------------------------------------------- a world of fakes
 # In front of each fake a proxy; aws-login's environment points at the proxies.
 
-READ_TIMEOUT = "0.5"  # AWS_LOGIN_HTTP_TIMEOUT: a SLOW fault holds the answer 1.2 s
-SLOW_SECONDS = 1.2
+READ_TIMEOUT = "1.0"  # AWS_LOGIN_HTTP_TIMEOUT: a SLOW fault holds the answer 2.2 s
+SLOW_SECONDS = 2.2
 
 
 @dataclass
