@@ -9,15 +9,18 @@ import json
 import os
 import sys
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import requests
 
 from aws_login.context import Context
-from aws_login.errors import OperationError
+from aws_login.errors import AwsCallError, OperationError
+from aws_login.model import ClientRegistration
+from aws_login.sso.flows import SignInUi, device_sign_in
 from aws_login.sso.loopback import CallbackListener
-from aws_login.sso.oidc import DEVICE_GRANT, OidcApi
+from aws_login.sso.oidc import DEVICE_GRANT, DeviceAuthorization, OidcApi
 from tests.fakes.sso import FakeSso
 from tests.helpers import BROWSER_STANDIN, SIGN_IN, SSO_ROLE, START_URL, run_cli, run_process
 
@@ -279,3 +282,37 @@ def test_start_device_authorization_with_a_wrong_start_url(sso_env: Path,
     assert caught.value.message == _check_it("StartDeviceAuthorization")
     # the fake answers as the service does
     assert fake_sso.calls["StartDeviceAuthorization"] == 1
+
+
+class _SpentCodeOidc:
+    """An OIDC service whose CreateToken finds the device code already spent, as when the
+    answer to an approved poll was lost and the poll was sent again."""
+
+    def __init__(self) -> None:
+        self.polls = 0
+
+    def start_device_authorization(self, registration: object,
+                                   start_url: str) -> DeviceAuthorization:
+        return DeviceAuthorization("device-code", "ABCD-EFGH", "https://device.example/",
+                                   "https://device.example/?user_code=ABCD-EFGH", 600, 1)
+
+    def create_token(self, registration: object, step: str, **params: object) -> object:
+        self.polls += 1
+        raise AwsCallError(step, "InvalidGrantException", "Invalid device code provided")
+
+
+def test_a_spent_device_code_says_to_sign_in_anew() -> None:
+    said: list[str] = []
+    oidc = _SpentCodeOidc()
+    ui = SignInUi(say=said.append, open_url=lambda url: False, sleep=lambda seconds: None,
+                  now=lambda: datetime(2026, 1, 1, tzinfo=timezone.utc), may_open_browser=False)
+    registration = ClientRegistration("client", "secret",
+                                      datetime(2026, 6, 1, tzinfo=timezone.utc))
+    with pytest.raises(OperationError) as raised:
+        device_sign_in(oidc, registration, START_URL, "us-east-1", ui)  # type: ignore[arg-type]
+    assert raised.value.message == (
+        "the sign-in code was refused as already used or unknown (an answer may have been lost "
+        "on the way); run the command again to sign in anew")
+    assert oidc.polls == 1
+    assert said == [f"to sign in to {START_URL}, open https://device.example/ and enter the "
+                    "code ABCD-EFGH\n  (or open https://device.example/?user_code=ABCD-EFGH)"]

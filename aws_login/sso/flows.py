@@ -123,6 +123,11 @@ def device_sign_in(api: OidcApi, registration: ClientRegistration, start_url: st
             if exc.code == "AccessDeniedException":
                 raise OperationError("sign-in was denied in the browser; run the command "
                                      "again and choose Allow") from None
+            if exc.code == "InvalidGrantException":
+                # e.g. the approval's answer was lost and the retry found the code spent
+                raise OperationError("the sign-in code was refused as already used or "
+                                     "unknown (an answer may have been lost on the way); run "
+                                     "the command again to sign in anew") from None
             raise
         ui.say("signed in")
         return _token(start_url, region, registration, reply, ui.now())
