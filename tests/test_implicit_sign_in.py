@@ -12,12 +12,23 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from aws_login.sso.flows import authorize_url
 from tests.fakes.sso import FakeSso
 from tests.fakes.terminal import PtySession
-from tests.helpers import SIGN_IN, SSO_ROLE, START_URL, cached_grant, error_line, write_token
+from tests.helpers import (
+    SIGN_IN,
+    SSO_ROLE,
+    START_URL,
+    cached_grant,
+    error_line,
+    no_sleep,
+    run_cli,
+    write_token,
+)
 
 AWS_LOGIN = (sys.executable, "-m", "aws_login")
 HELPER = (*AWS_LOGIN, "dumpcreds", "--credential-helper", "--use-cache", *SIGN_IN, *SSO_ROLE)
@@ -100,3 +111,49 @@ def test_an_sso_profile_without_a_terminal_fails_fast(profile_config: Path,
         f"aws-login: error: the sign-in for {START_URL} does not exist yet (no terminal here "
         "to sign in from); sign in from a terminal: aws-login login --profile corp-admin")
     assert fake_sso.calls["StartDeviceAuthorization"] == 0
+
+
+# --------------------------------------------------------------------------- registration scopes
+
+SCOPED_CONFIG = PROFILE_CONFIG.replace(
+    "sso_region = us-east-1\n",
+    "sso_region = us-east-1\n"
+    "sso_registration_scopes = sso:account:access, codewhisperer:completions\n",
+    1)
+BOTH_SCOPES = ("sso:account:access", "codewhisperer:completions")
+
+
+def _registered_scopes(fake: FakeSso) -> list[tuple[str, ...]]:
+    return [client.scopes for client in fake.clients.values()]
+
+
+def test_a_profiles_registration_scopes_are_registered(profile_config: Path,
+                                                       fake_sso: FakeSso) -> None:
+    profile_config.write_text(SCOPED_CONFIG)
+    fake_sso.auto_approve = True
+    result = run_cli(["getcallerid", "--profile", "corp-admin", "--use-device-code"],
+                     sleep=no_sleep, terminal=True)
+    assert result.code == 0, result.err
+    assert _registered_scopes(fake_sso) == [BOTH_SCOPES]
+    # The same scopes again: the cached registration; the default scopes: a registration of
+    # their own (its cache key holds the scopes).
+    for argv in (["login", "--profile", "corp-admin", "--use-device-code"],
+                 ["login", *SIGN_IN, "--use-device-code"]):
+        assert run_cli(argv, sleep=no_sleep).code == 0
+    assert _registered_scopes(fake_sso) == [BOTH_SCOPES, ("sso:account:access",)]
+    assert fake_sso.calls["RegisterClient"] == 2
+
+
+def test_the_default_registration_scope(sso_env: Path, fake_sso: FakeSso) -> None:
+    fake_sso.auto_approve = True
+    assert run_cli(["login", *SIGN_IN, "--use-device-code"], sleep=no_sleep).code == 0
+    assert _registered_scopes(fake_sso) == [("sso:account:access",)]
+
+
+def test_the_browser_is_asked_for_the_registration_scopes() -> None:
+    url = urlsplit(authorize_url("https://oidc.example", "id", "http://127.0.0.1:5/cb", "st",
+                                 "ch", list(BOTH_SCOPES)))
+    assert parse_qs(url.query)["scopes"] == ["sso:account:access codewhisperer:completions"]
+    default = urlsplit(authorize_url("https://oidc.example", "id", "http://127.0.0.1:5/cb",
+                                     "st", "ch"))
+    assert parse_qs(default.query)["scopes"] == ["sso:account:access"]

@@ -28,7 +28,7 @@ from aws_login.sso.flows import (
     pkce_sign_in,
     refresh,
 )
-from aws_login.sso.oidc import DEVICE_GRANT, OidcApi
+from aws_login.sso.oidc import DEVICE_GRANT, SCOPES, OidcApi
 
 if TYPE_CHECKING:
     from aws_login.sso.token_sources import CachedToken, GivenToken, SignIn, TokenFile
@@ -169,9 +169,10 @@ def sign_in(spec: SignIn, ctx: Context, cache: SsoCache | None,
     ui = SignInUi(say=ctx.prompt.say, open_url=ctx.open_url, sleep=ctx.sleep, now=ctx.now,
                   may_open_browser=not spec.no_browser and ctx.browser_available(),
                   timeout=ctx.signin_timeout)
+    scopes = list(spec.scopes) or SCOPES  # a profile's sso_registration_scopes
     if not spec.use_device_code and ui.may_open_browser:
-        registration = _registration(api, spec.start_url, region, "pkce", cache, ctx)
-        token = pkce_sign_in(api, registration, spec.start_url, region, ui)
+        registration = _registration(api, spec.start_url, region, "pkce", scopes, cache, ctx)
+        token = pkce_sign_in(api, registration, spec.start_url, region, ui, scopes)
         if token is not None:
             return token
         if not device_code_allowed:
@@ -179,13 +180,14 @@ def sign_in(spec: SignIn, ctx: Context, cache: SsoCache | None,
                                  "sign in from a terminal: "
                                  + login_command(spec.start_url, region))
         ctx.warn("could not open a browser; using the device code sign-in instead")
-    registration = _registration(api, spec.start_url, region, "device", cache, ctx)
+    registration = _registration(api, spec.start_url, region, "device", scopes, cache, ctx)
     return device_sign_in(api, registration, spec.start_url, region, ui)
 
 
-def _registration(api: OidcApi, start_url: str, region: str, flow: str,
+def _registration(api: OidcApi, start_url: str, region: str, flow: str, scopes: list[str],
                   cache: SsoCache | None, ctx: Context) -> ClientRegistration:
-    key = f"{flow} {region} {start_url}"
+    # A registration is for its scopes: another set of scopes needs its own.
+    key = f"{flow} {region} {start_url} {' '.join(sorted(scopes))}"
     if cache is not None:
         cached = cache.load_registration(key, ctx.now())
         if cached is not None:
@@ -194,10 +196,11 @@ def _registration(api: OidcApi, start_url: str, region: str, flow: str,
             return cached
     if flow == "pkce":
         registration = api.register(grant_types=["authorization_code", "refresh_token"],
-                                    redirect_uris=[REGISTERED_REDIRECT], issuer_url=start_url)
+                                    redirect_uris=[REGISTERED_REDIRECT], issuer_url=start_url,
+                                    scopes=scopes)
     else:
         registration = api.register(grant_types=[DEVICE_GRANT, "refresh_token"],
-                                    issuer_url=start_url)
+                                    issuer_url=start_url, scopes=scopes)
     if cache is not None:
         cache.store_registration(key, registration)
     return registration
