@@ -6,16 +6,20 @@ FakeSso (role credentials: real moto)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from aws_login.context import Context
+from aws_login.prompts.options import PromptSettings
 from aws_login.sso.flows import authorize_url
 from tests.fakes.sso import FakeSso
 from tests.fakes.terminal import PtySession
@@ -23,6 +27,7 @@ from tests.helpers import (
     SIGN_IN,
     SSO_ROLE,
     START_URL,
+    TerminalText,
     cached_grant,
     error_line,
     no_sleep,
@@ -157,3 +162,89 @@ def test_the_browser_is_asked_for_the_registration_scopes() -> None:
     default = urlsplit(authorize_url("https://oidc.example", "id", "http://127.0.0.1:5/cb",
                                      "st", "ch"))
     assert parse_qs(default.query)["scopes"] == ["sso:account:access"]
+
+
+# --------------------------------------------------------------------------- waits on the terminal
+
+@pytest.fixture
+def first() -> Iterator[list[subprocess.Popen[str]]]:
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(30)
+
+
+def _signing_in(argv: tuple[str, ...], started: list[subprocess.Popen[str]]) -> list[str]:
+    """Start `argv` without a terminal (an explicit sign-in: the code on its stderr); return
+    once it shows the device code, i.e. holds its locks. Its stderr lines so far."""
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, text=True, env=dict(os.environ),
+                               start_new_session=True)
+    started.append(process)
+    assert process.stderr is not None
+    lines: list[str] = []
+    for line in process.stderr:
+        lines.append(line)
+        if "enter the code" in line:
+            return lines
+    raise AssertionError(f"the first process never showed a device code: {lines}")
+
+
+@pytest.mark.parametrize(("first_argv", "second_argv", "wait"), [
+    # another role, the same start URL: the second waits on the start URL's lock
+    ((*AWS_LOGIN, "getcallerid", "--use-cache", *SIGN_IN, "--use-device-code", *SSO_ROLE),
+     (*HELPER[:-1], "ReadOnlyAccess"),
+     f"waiting for another aws-login to finish signing in to {START_URL} or refreshing that "
+     "sign-in..."),
+    # the identical request: the second waits on its session-cache entry's lock
+    ((*HELPER[:4], *HELPER[5:], "--use-device-code"), (*HELPER, "--use-device-code"),
+     "waiting for another aws-login getting the same credentials (it may be signing in or "
+     "asking for an MFA code)..."),
+])
+def test_a_wait_on_another_sign_in_is_shown_on_the_terminal(
+        sso_env: Path, fake_sso: FakeSso, first: list[subprocess.Popen[str]],
+        first_argv: tuple[str, ...], second_argv: tuple[str, ...], wait: str) -> None:
+    _signing_in(first_argv, first)
+    with PtySession(second_argv, dict(os.environ)) as person:
+        person.wait_for(f"aws-login: {wait}")
+        fake_sso.approve()
+        done = person.finish()
+    assert first[0].wait(60) == 0
+    assert done.code == 0, done.err
+    assert json.loads(done.out)["Version"] == 1
+    assert done.err == f"aws-login: {wait}\n"  # stderr keeps it too; no sign-in of its own
+    assert done.screen == f"aws-login: {wait}\r\n"
+    assert fake_sso.calls["StartDeviceAuthorization"] == 1
+
+
+def test_a_profile_waiting_on_a_login_says_so_on_the_terminal(
+        profile_config: Path, fake_sso: FakeSso, first: list[subprocess.Popen[str]]) -> None:
+    _signing_in((*AWS_LOGIN, "login", "--profile", "corp-admin", "--use-device-code"), first)
+    wait = (f"aws-login: waiting for another aws-login to finish signing in to {START_URL} or "
+            "refreshing that sign-in...")
+    with PtySession(PROFILE, dict(os.environ)) as person:
+        person.wait_for(wait)
+        fake_sso.approve()
+        done = person.finish()
+    assert first[0].wait(60) == 0
+    assert done.code == 0, done.err
+    assert done.screen == f"{wait}\r\n"
+    assert fake_sso.calls["StartDeviceAuthorization"] == 1
+
+
+@pytest.mark.parametrize(("settings", "terminal", "err"), [
+    (PromptSettings("tty", "--prompt tty"), False, "aws-login: waiting...\n"),  # no /dev/tty
+    (PromptSettings("none", "--prompt none"), False, "aws-login: waiting...\n"),
+    (PromptSettings(), True, "aws-login: waiting...\n"),  # the terminal: stderr, once
+])
+def test_telling_never_fails_and_says_it_once_on_stderr(aws_env: Path, settings: PromptSettings,
+                                                        terminal: bool, err: str) -> None:
+    stream = TerminalText if terminal else io.StringIO
+    errors = stream()
+    ctx = Context(environ=os.environ, stdout=io.StringIO(), stderr=errors, stdin=stream(),
+                  tty=None)
+    ctx.prompt_settings = settings
+    ctx.prompt.tell("waiting...").close()
+    assert errors.getvalue() == err

@@ -20,7 +20,13 @@ from aws_login.sso.cache import SsoCache
 from aws_login.sso.flows import refresh
 from aws_login.sso.oidc import OidcApi
 from aws_login.sso.token_sources import SignIn
-from aws_login.sso.tokens import REFRESH_WINDOW, can_interact, sign_in, sso_cache
+from aws_login.sso.tokens import (
+    REFRESH_WINDOW,
+    can_interact,
+    sign_in,
+    sso_cache,
+    start_url_lock,
+)
 
 # Where a candidate token came from: aws-login's cache (None) or an AWS CLI file.
 Candidate = tuple[SsoToken, Path | None]
@@ -36,8 +42,7 @@ def profile_token(sign_in_spec: SignIn, session_name: str | None, advice: str,
     best = _fresh(_candidates(start_url, cache, cli_file, ctx), ctx)
     if best is not None:
         return best
-    with cache.lock(start_url, on_wait=lambda: ctx.warn(
-            "waiting for another aws-login to finish signing in or refreshing...")):
+    with start_url_lock(cache, start_url, ctx):
         found = _candidates(start_url, cache, cli_file, ctx)
         best = _fresh(found, ctx)
         if best is not None:

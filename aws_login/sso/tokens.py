@@ -9,11 +9,13 @@ second process spend a dead token.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aws_login import region as regions
+from aws_login import waits
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError, UsageError
 from aws_login.files import read_text
@@ -99,7 +101,7 @@ def from_internal_cache(spec: CachedToken, ctx: Context) -> SsoToken:
     if token is not None and _fresh(token, ctx):
         ctx.log(f"SSO token from the cache, valid until {token.expires_at:%H:%M}Z")
         return token
-    with cache.lock(start_url, on_wait=lambda: waiting_for_sign_in(start_url, ctx)):
+    with start_url_lock(cache, start_url, ctx):
         token = cache.load_token(start_url)  # another process may have refreshed meanwhile
         if token is not None and _fresh(token, ctx):
             ctx.log("SSO token refreshed by another process")
@@ -220,10 +222,12 @@ def _oidc(region: str, ctx: Context) -> OidcApi:
 
 # --- what to run, and what is happening ------------------------------------------------------
 
-def waiting_for_sign_in(start_url: str, ctx: Context) -> None:
-    """Said once when another process holds the start URL's lock (signing in, refreshing)."""
-    ctx.warn(f"waiting for another aws-login to finish signing in to {start_url} or "
-             "refreshing that sign-in...")
+def start_url_lock(cache: SsoCache, start_url: str,
+                   ctx: Context) -> AbstractContextManager[None]:
+    """The start URL's lock (sign-ins and refreshes are single-flight), its wait said on
+    stderr and the prompt channel (waits.py)."""
+    return waits.said(lambda on_wait: cache.lock(start_url, on_wait), waits.sign_in(start_url),
+                      ctx)
 
 
 # --- a sign-in asked for on its own (aws-login login) ---------------------------------------
@@ -232,7 +236,7 @@ def sign_in_to_cache(spec: SignIn, ctx: Context) -> SsoToken:
     """Sign in now, whatever the cache holds (a refused token looks valid there), and store the
     sign-in; single-flight with every other user of the start URL's lock."""
     cache = sso_cache(ctx)
-    with cache.lock(spec.start_url, on_wait=lambda: waiting_for_sign_in(spec.start_url, ctx)):
+    with start_url_lock(cache, spec.start_url, ctx):
         old = cache.load_token(spec.start_url)
         token = sign_in(spec, ctx, cache, old.region if old else None)
         cache.store_token(token)
@@ -248,7 +252,7 @@ def cached_after_refusal(spec: CachedToken, refused: SsoToken, message: str,
     command that signs in (token_sources.after_refusal)."""
     cache = sso_cache(ctx)
     start_url = refused.start_url
-    with cache.lock(start_url, on_wait=lambda: waiting_for_sign_in(start_url, ctx)):
+    with start_url_lock(cache, start_url, ctx):
         current = cache.load_token(start_url)
         if current is not None and current.access_token != refused.access_token:
             ctx.log("the cached sign-in was replaced meanwhile; using the new one")
