@@ -20,6 +20,7 @@ import pytest
 
 from aws_login.context import Context
 from aws_login.prompts.options import PromptSettings
+from aws_login.sso.cache import cache_key
 from aws_login.sso.flows import authorize_url
 from tests.fakes.sso import FakeSso
 from tests.fakes.terminal import PtySession
@@ -248,3 +249,62 @@ def test_telling_never_fails_and_says_it_once_on_stderr(aws_env: Path, settings:
     ctx.prompt_settings = settings
     ctx.prompt.tell("waiting...").close()
     assert errors.getvalue() == err
+
+
+# --------------------------------------------------------------------------- dumpconfig after a 401
+
+def _revoked_cache(cache: Path, fake: FakeSso) -> dict[str, str]:
+    """A cached, valid-looking, refreshable sign-in that the portal refuses."""
+    data = cached_grant(fake, timedelta(hours=4))
+    write_token(cache / "sso", data)
+    fake.revoke(data["accessToken"])
+    return data
+
+
+def _cached_access_token(cache: Path) -> str | None:
+    path = cache / "sso" / f"{cache_key(START_URL)}.json"
+    return str(json.loads(path.read_text())["accessToken"]) if path.exists() else None
+
+
+def test_dumpconfig_signs_in_again_when_the_portal_refuses_the_cached_token(
+        sso_env: Path, fake_sso: FakeSso) -> None:
+    old = _revoked_cache(sso_env, fake_sso)
+    fake_sso.auto_approve = True
+    result = run_cli(["dumpconfig", "--use-cache", *SIGN_IN, "--use-device-code"],
+                     sleep=no_sleep)
+    assert result.code == 0, result.err
+    assert "[profile " in result.out
+    assert result.err.splitlines()[0] == (
+        f"aws-login: the portal refused the cached sign-in for {START_URL}; signing in again")
+    assert fake_sso.calls["StartDeviceAuthorization"] == 1
+    assert _cached_access_token(sso_env) not in (None, old["accessToken"])
+
+
+def test_dumpconfig_with_a_refused_token_and_no_start_url_names_login(
+        sso_env: Path, fake_sso: FakeSso) -> None:
+    _revoked_cache(sso_env, fake_sso)
+    result = run_cli(["dumpconfig", "--use-cache"])  # no start URL: nothing to sign in to
+    assert (result.code, result.out) == (1, "")
+    assert error_line(result.err) == (
+        "aws-login: error: SSO ListAccounts: the portal refused the SSO sign-in (revoked, "
+        "signed out elsewhere, or expired early); aws-login dropped it from its cache: sign in "
+        f"again with aws-login login --start-url {START_URL} --sso-region us-east-1")
+    assert _cached_access_token(sso_env) is None
+    assert fake_sso.calls["StartDeviceAuthorization"] == 0
+
+
+def test_dumpconfig_with_a_refused_token_file_names_its_tool_and_login(
+        sso_env: Path, fake_sso: FakeSso, tmp_path: Path) -> None:
+    data = cached_grant(fake_sso, timedelta(hours=4))
+    fake_sso.revoke(data["accessToken"])
+    path = tmp_path / "token.json"
+    path.write_text(json.dumps(data))
+    result = run_cli(["dumpconfig", "--accesstoken-cache", f"file://{path}"])
+    assert (result.code, result.out) == (1, "")
+    assert error_line(result.err) == (
+        "aws-login: error: SSO ListAccounts: the portal refused the SSO sign-in (revoked, "
+        "signed out elsewhere, or expired early); sign in again with the tool that wrote it "
+        "(e.g. aws sso login), or sign in with aws-login (aws-login login --start-url "
+        f"{START_URL} --sso-region us-east-1) and use --use-cache instead of "
+        "--accesstoken-cache")
+    assert json.loads(path.read_text()) == data  # another tool's file is never written
