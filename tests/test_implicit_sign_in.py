@@ -308,3 +308,49 @@ def test_dumpconfig_with_a_refused_token_file_names_its_tool_and_login(
         f"{START_URL} --sso-region us-east-1) and use --use-cache instead of "
         "--accesstoken-cache")
     assert json.loads(path.read_text()) == data  # another tool's file is never written
+
+
+# --------------------------------------------------------------------------- an SSO profile's 401
+
+def _cli_token_file(name: str) -> Path:
+    return Path(os.environ["HOME"]) / ".aws" / "sso" / "cache" / f"{cache_key(name)}.json"
+
+
+@pytest.mark.parametrize("where", ["aws-login", "aws-cli"])
+def test_a_profiles_refused_token_is_dropped_and_signed_in_again(
+        profile_config: Path, sso_env: Path, fake_sso: FakeSso, where: str) -> None:
+    data = cached_grant(fake_sso, timedelta(hours=4))
+    fake_sso.revoke(data["accessToken"])
+    if where == "aws-login":
+        write_token(sso_env / "sso", data)
+    else:  # the AWS CLI's sign-in for the sso-session
+        _cli_token_file("corp").parent.mkdir(parents=True)
+        _cli_token_file("corp").write_text(json.dumps(data))
+    fake_sso.auto_approve = True
+    result = run_cli(["getcallerid", "--profile", "corp-admin", "--use-device-code"],
+                     sleep=no_sleep, terminal=True)
+    assert result.code == 0, result.err
+    assert result.err.splitlines()[0] == (
+        f"aws-login: the portal refused the sign-in for {START_URL}; signing in again")
+    assert fake_sso.calls["GetRoleCredentials"] == 2  # refused, then with the new sign-in
+    assert _cached_access_token(sso_env) not in (None, data["accessToken"])
+    assert not _cli_token_file("corp").exists()  # a dead token would win the next time
+    fake_sso.reset_counters()
+    again = run_cli(["getcallerid", "--profile", "corp-admin"])
+    assert again.code == 0, again.err
+    assert fake_sso.calls["StartDeviceAuthorization"] == 0
+
+
+def test_a_profiles_refused_token_without_a_terminal_names_login(
+        profile_config: Path, sso_env: Path, fake_sso: FakeSso) -> None:
+    data = cached_grant(fake_sso, timedelta(hours=4))
+    fake_sso.revoke(data["accessToken"])
+    write_token(sso_env / "sso", data)
+    result = run_cli(["getcallerid", "--profile", "corp-admin"])
+    assert result.code == 1
+    assert error_line(result.err) == (
+        "aws-login: error: SSO GetRoleCredentials (111111111111/AdministratorAccess): the "
+        "portal refused the SSO sign-in (revoked, signed out elsewhere, or expired early); "
+        "aws-login dropped it: sign in again with aws-login login --profile corp-admin")
+    assert _cached_access_token(sso_env) is None
+    assert fake_sso.calls["StartDeviceAuthorization"] == 0
