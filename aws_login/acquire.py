@@ -2,12 +2,14 @@
 else by resolving the start and running the steps (chain.py).
 
 With --use-cache, a hit answers without any network call or MFA prompt; a miss takes a lock
-per key, so that concurrent processes asking for the same identity fetch it once.
+per key, so that concurrent processes asking for the same identity fetch it once (and the
+others say that they wait: waits.py).
 """
 
 from __future__ import annotations
 
 from aws_login import region as regions
+from aws_login import waits
 from aws_login.chain import run_steps
 from aws_login.context import Context
 from aws_login.mfa import with_mfa_code
@@ -29,9 +31,7 @@ def acquire(plan: Plan, ctx: Context) -> Acquired:
         return hit
     # Taken before any SSO lock: a second identical request waits here while the first one
     # signs in, so this wait must say so too.
-    with cache.lock(key, on_wait=lambda: ctx.warn(
-            "waiting for another aws-login getting the same credentials (it may be signing "
-            "in or asking for an MFA code)...")):
+    with waits.said(lambda on_wait: cache.lock(key, on_wait), waits.SAME_CREDENTIALS, ctx):
         hit = cache.load(key, ctx.now())  # another process may have stored them meanwhile
         if hit is not None:
             ctx.log("final credentials stored by another process")

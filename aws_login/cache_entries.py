@@ -60,7 +60,7 @@ def drop(entry_id: str, ctx: Context) -> str:
     what was removed, for the message."""
     from aws_login.credentials_cache import CredentialsCache
     from aws_login.sso.cache import cache_key
-    from aws_login.sso.tokens import sso_cache, waiting_for_sign_in
+    from aws_login.sso.tokens import sso_cache, start_url_lock
 
     wanted = entry_id.strip()
     if not wanted.startswith((SIGN_IN_PREFIX, SESSION_PREFIX)) or len(wanted) <= len(
@@ -79,7 +79,7 @@ def drop(entry_id: str, ctx: Context) -> str:
     if entry["id"].startswith(SIGN_IN_PREFIX):
         cache = sso_cache(ctx)
         url = entry["start_url"]
-        with cache.lock(url, on_wait=lambda: waiting_for_sign_in(url, ctx)):
+        with start_url_lock(cache, url, ctx):
             cache.drop_token(url)
         ctx.log(f"removed {cache.folder / (cache_key(url) + '.json')}")
         return f"the SSO sign-in for {url}"

@@ -367,9 +367,9 @@ def test_refused_token_says_sign_in_again_and_prints_nothing(fake: FakeSso) -> N
     fake.revoke(token)
     result = dumpconfig(fake, token=token)
     assert one_error_line(result, 1) == (
-        "aws-login: error: SSO ListAccounts: the SSO access token was refused (expired or "
-        "revoked); sign in again: aws-login login --start-url URL, then rerun with "
-        "--use-cache\n")
+        "aws-login: error: SSO ListAccounts: the portal refused the SSO sign-in (revoked, "
+        "signed out elsewhere, or expired early); pass a new --sso-access-token, or sign in "
+        "with aws-login login --start-url URL --sso-region us-east-1 and use --use-cache\n")
     assert result.out == ""
 
 

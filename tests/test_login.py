@@ -283,7 +283,8 @@ def test_an_identical_request_waiting_on_a_sign_in_says_so(
     readers = []
     for index, wanted in enumerate(["enter the code", waiting.strip()]):
         process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   stdin=subprocess.DEVNULL, text=True, env=dict(os.environ))
+                                   stdin=subprocess.DEVNULL, text=True, env=dict(os.environ),
+                                   start_new_session=True)  # never on the runner's terminal
         two_processes.append(process)
         reader = threading.Thread(target=_lines, args=(process.stderr, outputs[index],
                                                        events[index], wanted), daemon=True)

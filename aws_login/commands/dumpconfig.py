@@ -8,7 +8,7 @@ import stat
 import threading
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from aws_login import arns, configgen
 from aws_login.context import Context
@@ -16,7 +16,10 @@ from aws_login.errors import AwsCallError, OperationError, UsageError
 from aws_login.files import read_limited, write_atomically
 from aws_login.options.sso import add_token_arguments, token_spec
 from aws_login.sso import cli_cache
-from aws_login.sso.token_sources import CachedToken, get_token
+from aws_login.sso.token_sources import CachedToken, TokenSpec, after_refusal, get_token
+
+if TYPE_CHECKING:
+    from aws_login.model import SsoToken
 
 EXAMPLES = """\
 examples:
@@ -108,7 +111,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     start_url = spec.start_url or token.start_url or None
     session_name = args.sso_session_name or configgen.default_session_name(start_url)
     existing = configgen.locate(previous or "", session_name, str(path)) if path else None
-    accesses = _discover(ctx, token.access_token, sso_region, args.max_concurrency)
+    token, accesses = _signed_in_discovery(spec, token, args.max_concurrency, ctx)
     if isinstance(spec, CachedToken):
         _remember_for_completion(accesses, ctx)
 
@@ -121,6 +124,26 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         ctx.stdout.write(configgen.render(config, profiles))
         return 0
     return _merge_into(path, previous, existing, config, profiles, args.dry_run, ctx)
+
+
+def _signed_in_discovery(spec: TokenSpec, token: SsoToken, max_concurrency: int,
+                         ctx: Context) -> tuple[SsoToken, list[configgen.Access]]:
+    """The token and what it reaches. A token the portal refuses (401) is treated as in the
+    credential commands: its source drops it and signs in again when it can, else says
+    exactly what to run (token_sources.after_refusal)."""
+    from aws_login.sso.portal import TokenRefused
+
+    try:
+        return token, _discover(ctx, token.access_token, spec.region or token.region,
+                                max_concurrency)
+    except TokenRefused as refused:
+        token = after_refusal(spec, token, refused.message, ctx)
+    try:
+        return token, _discover(ctx, token.access_token, spec.region or token.region,
+                                max_concurrency)
+    except TokenRefused as again:
+        raise OperationError(f"{again.message}, even a new sign-in; check that the start URL "
+                             "and --sso-region name the same IAM Identity Center") from None
 
 
 def _discover(ctx: Context, access_token: str, sso_region: str,

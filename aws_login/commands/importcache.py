@@ -13,7 +13,7 @@ from aws_login.model import SsoToken
 from aws_login.sso import tokenfile
 from aws_login.sso.advice import login_command
 from aws_login.sso.token_sources import validate_start_url
-from aws_login.sso.tokens import read_token_file, sso_cache, waiting_for_sign_in
+from aws_login.sso.tokens import read_token_file, sso_cache, start_url_lock
 
 EXAMPLES = """\
 examples:
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             "refresh token; sign in instead: "
             + login_command(token.start_url, token.region))
     cache = sso_cache(ctx)
-    with cache.lock(token.start_url, on_wait=lambda: waiting_for_sign_in(token.start_url, ctx)):
+    with start_url_lock(cache, token.start_url, ctx):
         kept = cache.load_token(token.start_url)
         worse = None if kept is None else _worse(token, kept, ctx)
         if worse is not None and kept is not None and not args.force:

@@ -13,7 +13,7 @@ from aws_login import arns, completion
 from aws_login.context import Context
 from aws_login.errors import UsageError
 from aws_login.sso import tokenfile
-from aws_login.sso.token_sources import SignIn, validate_start_url
+from aws_login.sso.token_sources import SignIn, registration_scopes, validate_start_url
 
 EXAMPLES = """\
 examples:
@@ -61,14 +61,15 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         if profile is None:
             raise UsageError("login needs a portal: add --start-url URL (your AWS access "
                              "portal) or --profile NAME (a profile with sso_session)")
+    scopes: tuple[str, ...] = ()
     if args.start_url is not None:
         start_url, region = validate_start_url(args.start_url), None
     else:
         assert profile is not None
-        start_url, region = sso_settings(profile, ctx)
+        start_url, region, scopes = sso_settings(profile, ctx)
     if args.sso_region:
         region = arns.validate_region(args.sso_region)
-    spec = SignIn(start_url, region, args.use_device_code, args.no_browser)
+    spec = SignIn(start_url, region, args.use_device_code, args.no_browser, scopes)
     token = tokens.sign_in_to_cache(spec, ctx)
     ctx.log.add_secret(token.access_token, token.refresh_token)
     lasts = ("refreshable: --use-cache keeps it fresh without another sign-in"
@@ -79,10 +80,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def sso_settings(profile: str, ctx: Context) -> tuple[str, str | None]:
-    """The start URL and SSO region of a config profile: its [sso-session] section's, else
-    its legacy sso_start_url / sso_region keys (botocore's order). Read with the light
-    config reader (awsconfig.py), which needs no botocore."""
+def sso_settings(profile: str, ctx: Context) -> tuple[str, str | None, tuple[str, ...]]:
+    """The start URL, SSO region and sso_registration_scopes of a config profile: its
+    [sso-session] section's, else its legacy sso_start_url / sso_region keys (botocore's
+    order). Read with the light config reader (awsconfig.py), which needs no botocore."""
     from aws_login.awsconfig import AwsConfig
 
     files = AwsConfig(ctx.environ)
@@ -97,9 +98,11 @@ def sso_settings(profile: str, ctx: Context) -> tuple[str, str | None]:
         if section is None or not section.get("sso_start_url"):
             raise UsageError(f"--profile {profile}: its sso_session {session} has no "
                              f"[sso-session {session}] section with sso_start_url in {config}")
-        return _checked_url(section["sso_start_url"], profile), _region(section, profile)
+        return (_checked_url(section["sso_start_url"], profile), _region(section, profile),
+                registration_scopes(section.get("sso_registration_scopes", "")))
     if keys.get("sso_start_url"):
-        return _checked_url(keys["sso_start_url"], profile), _region(keys, profile)
+        return (_checked_url(keys["sso_start_url"], profile), _region(keys, profile),
+                registration_scopes(keys.get("sso_registration_scopes", "")))
     raise UsageError(f"--profile {profile} has no IAM Identity Center settings (sso_session "
                      f"or sso_start_url) in {config}; give --start-url URL instead")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from aws_login.errors import UsageError
+from aws_login.errors import AwsLoginError, UsageError
 from aws_login.prompts.channel import TITLE, TRIES, Cancelled, Channel, NoAnswer, Shown
 
 __all__ = ["TITLE", "TRIES", "Cancelled", "Channel", "NoAnswer", "PromptService", "Shown"]
@@ -87,6 +87,18 @@ class PromptService:
         if self.channel.name != "terminal":
             self._ctx.warn(message)
         return self.channel.show(message)
+
+    def tell(self, message: str) -> Shown:
+        """`show` a message that asks nothing (e.g. a wait on another process) and must never
+        fail the run: when no channel can be had (--prompt tty without a terminal, a dialog
+        not on PATH), it goes to stderr only, and the question that needs the channel, if
+        any, says why."""
+        try:
+            self.channel  # noqa: B018 - chosen now, so that its failure is caught here
+        except AwsLoginError:
+            self._ctx.warn(message)
+            return Shown()
+        return self.show(message)
 
     def note(self, message: str) -> None:
         """Tell the person why the question comes again (the next question carries it)."""

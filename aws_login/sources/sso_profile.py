@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 
 from aws_login import arns
 from aws_login.awsconfig import AwsConfig
-from aws_login.errors import UsageError
+from aws_login.errors import OperationError, UsageError
 from aws_login.limits import ASSUME_ROLE_DURATION
 from aws_login.model import Credentials
 from aws_login.record import field, record
-from aws_login.sso.token_sources import validate_start_url
+from aws_login.sso.token_sources import registration_scopes, validate_start_url
 
 if TYPE_CHECKING:
     from aws_login.context import Context
@@ -150,8 +150,7 @@ def read_spec(config: AwsConfig, name: str, chain: list[str], region: str | None
                              "name; use the permission set name, e.g. AdministratorAccess")
     except UsageError as exc:
         raise UsageError(f"{where}: {exc.message}") from None
-    scopes = tuple(scope for scope in keys.get("sso_registration_scopes", "")
-                   .replace(",", " ").split() if scope)
+    scopes = registration_scopes(keys.get("sso_registration_scopes", ""))
     roles = tuple(_role(config, profile) for profile in reversed(chain[:-1]))
     return SsoProfileStart(name, root, start_url, sso_region, account_id,
                            keys["sso_role_name"], keys.get("sso_session"), scopes, roles,
@@ -220,18 +219,30 @@ def _role(config: AwsConfig, name: str) -> ProfileRole:
 def from_sso_profile(spec: SsoProfileStart, ctx: Context) -> Credentials:
     from aws_login.record import replace
     from aws_login.sso.advice import login_command
-    from aws_login.sso.portal import PortalApi
-    from aws_login.sso.profile_tokens import profile_token
+    from aws_login.sso.portal import PortalApi, TokenRefused
+    from aws_login.sso.profile_tokens import profile_after_refusal, profile_token
     from aws_login.sso.token_sources import SignIn
 
-    sign_in = SignIn(spec.start_url, spec.sso_region, spec.use_device_code, spec.no_browser)
-    token = profile_token(sign_in, spec.session_name,
-                          login_command(spec.start_url, spec.sso_region, spec.sso_profile), ctx)
+    sign_in = SignIn(spec.start_url, spec.sso_region, spec.use_device_code, spec.no_browser,
+                     spec.registration_scopes)
+    advice = login_command(spec.start_url, spec.sso_region, spec.sso_profile)
+    token = profile_token(sign_in, spec.session_name, advice, ctx)
     ctx.log(f"SSO GetRoleCredentials for {spec.account_id}/{spec.role_name} in "
             f"{spec.sso_region}")
     portal = PortalApi(ctx.clients.client("sso", spec.sso_region, None), ctx.log,
                        ctx.clients.retry)
-    creds = portal.get_role_credentials(token.access_token, spec.account_id, spec.role_name)
+    try:
+        creds = portal.get_role_credentials(token.access_token, spec.account_id,
+                                            spec.role_name)
+    except TokenRefused as refused:  # like an expired sign-in: sign in again, or say how
+        token = profile_after_refusal(sign_in, spec.session_name, token, refused.message,
+                                      advice, ctx)
+        try:
+            creds = portal.get_role_credentials(token.access_token, spec.account_id,
+                                                spec.role_name)
+        except TokenRefused as again:
+            raise OperationError(f"{again.message}, even a new sign-in; check sso_start_url "
+                                 f"and sso_region of profile {spec.sso_profile!r}") from None
     creds = replace(creds, source=f"SSO profile {spec.sso_profile}")
     return _assume_profile_roles(creds, spec, ctx) if spec.roles else creds
 

@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from aws_login.errors import AwsCallError, OperationError
 from aws_login.retry import Failure, RetryPolicy
-from aws_login.sso.portal import Account, PortalApi
+from aws_login.sso.portal import Account, PortalApi, TokenRefused
 
 T = TypeVar("T")
 
@@ -264,9 +264,10 @@ def _all_pages(pacer: Pacer,
 
 
 def explain(exc: AwsCallError) -> OperationError:
-    """What the user can do about a failed discovery call."""
+    """What the user can do about a failed discovery call. A refused token is TokenRefused:
+    the token's source says what to do (token_sources.after_refusal), as for the credential
+    commands."""
     if exc.code == "UnauthorizedException":
-        return OperationError(
-            f"{exc.operation}: the SSO access token was refused (expired or revoked); sign in "
-            "again: aws-login login --start-url URL, then rerun with --use-cache")
+        return TokenRefused(f"{exc.operation}: the portal refused the SSO sign-in (revoked, "
+                            "signed out elsewhere, or expired early)")
     return exc

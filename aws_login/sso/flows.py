@@ -58,21 +58,22 @@ def pkce_code_pair() -> tuple[str, str]:
 
 
 def authorize_url(endpoint: str, client_id: str, redirect_uri: str, state: str,
-                  challenge: str) -> str:
+                  challenge: str, scopes: list[str] | None = None) -> str:
     query = urlencode({
         "response_type": "code",
         "client_id": client_id,
         "redirect_uri": redirect_uri,
         "state": state,
         "code_challenge_method": "S256",
-        "scopes": " ".join(SCOPES),  # `scopes`, plural, as the service expects
+        "scopes": " ".join(scopes or SCOPES),  # `scopes`, plural, as the service expects
         "code_challenge": challenge,
     })
     return f"{endpoint}/authorize?{query}"
 
 
 def pkce_sign_in(api: OidcApi, registration: ClientRegistration, start_url: str,
-                 region: str, ui: SignInUi) -> SsoToken | None:
+                 region: str, ui: SignInUi,
+                 scopes: list[str] | None = None) -> SsoToken | None:
     """Browser flow. Returns None when no browser could be opened (fall back to device)."""
     from aws_login.sso.loopback import CallbackListener  # http.server: only for this flow
 
@@ -80,7 +81,7 @@ def pkce_sign_in(api: OidcApi, registration: ClientRegistration, start_url: str,
     state = secrets.token_urlsafe(24)
     listener = CallbackListener(state, CALLBACK_PATH)
     url = authorize_url(api.endpoint_url, registration.client_id, listener.redirect_uri,
-                        state, challenge)
+                        state, challenge, scopes)
     # A browser command may block until its page loads, and the page loads only once we
     # listen: so the browser is opened from another thread while we wait for its answer.
     opener = BrowserOpener(ui.open_url, url)

@@ -52,9 +52,10 @@ class OidcApi:
 
     def register(self, grant_types: list[str] | None = None,
                  redirect_uris: list[str] | None = None,
-                 issuer_url: str | None = None) -> ClientRegistration:
+                 issuer_url: str | None = None,
+                 scopes: list[str] | None = None) -> ClientRegistration:
         params: dict[str, Any] = {"clientName": CLIENT_NAME, "clientType": "public",
-                                  "scopes": SCOPES}
+                                  "scopes": scopes or SCOPES}
         if grant_types:
             params["grantTypes"] = grant_types
         if redirect_uris:

@@ -5,7 +5,8 @@ can serve and someone can finish a sign-in.
 The two caches hold separate sign-ins unless one was exported (exportcache): a token read
 from the AWS CLI's file is never copied into aws-login's cache, and a refresh writes the new
 token back to every file of the same sign-in (sso/cli_cache.py), so neither tool is left
-with a dead refresh token.
+with a dead refresh token. A token the portal refuses (401) is dropped from either cache and
+signed in again when someone can finish it (`profile_after_refusal`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from aws_login.sso.cache import SsoCache
 from aws_login.sso.flows import refresh
 from aws_login.sso.oidc import OidcApi
 from aws_login.sso.token_sources import SignIn
-from aws_login.sso.tokens import REFRESH_WINDOW, can_interact, sign_in, sso_cache
+from aws_login.sso.tokens import (
+    REFRESH_WINDOW,
+    can_interact,
+    sign_in,
+    sso_cache,
+    start_url_lock,
+)
 
 # Where a candidate token came from: aws-login's cache (None) or an AWS CLI file.
 Candidate = tuple[SsoToken, Path | None]
@@ -36,8 +43,7 @@ def profile_token(sign_in_spec: SignIn, session_name: str | None, advice: str,
     best = _fresh(_candidates(start_url, cache, cli_file, ctx), ctx)
     if best is not None:
         return best
-    with cache.lock(start_url, on_wait=lambda: ctx.warn(
-            "waiting for another aws-login to finish signing in or refreshing...")):
+    with start_url_lock(cache, start_url, ctx):
         found = _candidates(start_url, cache, cli_file, ctx)
         best = _fresh(found, ctx)
         if best is not None:
@@ -114,3 +120,39 @@ def _write_back(spent: SsoToken, fresh: SsoToken, where: Path | None, cache: Sso
 
 def _oidc(region: str, ctx: Context) -> OidcApi:
     return OidcApi(ctx.clients.client("sso-oidc", region, None), ctx.log, ctx.clients.retry)
+
+
+def profile_after_refusal(sign_in_spec: SignIn, session_name: str | None, refused: SsoToken,
+                          message: str, advice: str, ctx: Context) -> SsoToken:
+    """The portal refused the profile's token (401: revoked, signed out elsewhere), which is
+    treated like an expired one: it is dropped from wherever it was (aws-login's cache, or
+    the AWS CLI's file: it is worthless to every tool, and a later-expiring dead token would
+    win over every new sign-in), then the other valid token serves, else a sign-in when
+    someone can finish it, else `message` with `advice` (the command that signs in)."""
+    start_url = sign_in_spec.start_url
+    cache = sso_cache(ctx)
+    cli_file = cli_cache.file_for(cli_cache.folder(ctx.environ), session_name, start_url)
+    with start_url_lock(cache, start_url, ctx):
+        others: list[Candidate] = []
+        for token, where in _candidates(start_url, cache, cli_file, ctx):
+            if token.access_token != refused.access_token:
+                others.append((token, where))
+            elif where is None:
+                cache.drop_token(start_url)
+            else:
+                try:
+                    where.unlink()
+                except OSError as exc:
+                    ctx.log(f"cannot remove the refused token's {where}: {exc.strerror}")
+                else:
+                    ctx.log(f"removed the refused token's {where}")
+        best = _fresh(others, ctx)
+        if best is not None:
+            return best
+        if not can_interact(sign_in_spec, ctx):
+            raise OperationError(f"{message}; aws-login dropped it: sign in again with "
+                                 f"{advice}")
+        ctx.warn(f"the portal refused the sign-in for {start_url}; signing in again")
+        token = sign_in(sign_in_spec, ctx, cache, device_code_allowed=ctx.prompt.can_show())
+        cache.store_token(token)
+        return token

@@ -53,6 +53,15 @@ class SignIn:
     region: str | None = None  # --sso-region; None: the usual settings
     use_device_code: bool = False
     no_browser: bool = False
+    # A profile's sso_registration_scopes, for RegisterClient and the browser's authorize
+    # URL; (): oidc.SCOPES (sso:account:access, without which no refresh token is issued).
+    scopes: tuple[str, ...] = ()
+
+
+def registration_scopes(text: str) -> tuple[str, ...]:
+    """A config file's sso_registration_scopes: scopes separated by commas (the AWS CLI's
+    form) or spaces."""
+    return tuple(scope for scope in text.replace(",", " ").split() if scope)
 
 
 @record

@@ -9,11 +9,13 @@ second process spend a dead token.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aws_login import region as regions
+from aws_login import waits
 from aws_login.context import Context
 from aws_login.errors import AwsCallError, OperationError, UsageError
 from aws_login.files import read_text
@@ -28,7 +30,7 @@ from aws_login.sso.flows import (
     pkce_sign_in,
     refresh,
 )
-from aws_login.sso.oidc import DEVICE_GRANT, OidcApi
+from aws_login.sso.oidc import DEVICE_GRANT, SCOPES, OidcApi
 
 if TYPE_CHECKING:
     from aws_login.sso.token_sources import CachedToken, GivenToken, SignIn, TokenFile
@@ -99,7 +101,7 @@ def from_internal_cache(spec: CachedToken, ctx: Context) -> SsoToken:
     if token is not None and _fresh(token, ctx):
         ctx.log(f"SSO token from the cache, valid until {token.expires_at:%H:%M}Z")
         return token
-    with cache.lock(start_url, on_wait=lambda: waiting_for_sign_in(start_url, ctx)):
+    with start_url_lock(cache, start_url, ctx):
         token = cache.load_token(start_url)  # another process may have refreshed meanwhile
         if token is not None and _fresh(token, ctx):
             ctx.log("SSO token refreshed by another process")
@@ -169,9 +171,10 @@ def sign_in(spec: SignIn, ctx: Context, cache: SsoCache | None,
     ui = SignInUi(say=ctx.prompt.say, open_url=ctx.open_url, sleep=ctx.sleep, now=ctx.now,
                   may_open_browser=not spec.no_browser and ctx.browser_available(),
                   timeout=ctx.signin_timeout)
+    scopes = list(spec.scopes) or SCOPES  # a profile's sso_registration_scopes
     if not spec.use_device_code and ui.may_open_browser:
-        registration = _registration(api, spec.start_url, region, "pkce", cache, ctx)
-        token = pkce_sign_in(api, registration, spec.start_url, region, ui)
+        registration = _registration(api, spec.start_url, region, "pkce", scopes, cache, ctx)
+        token = pkce_sign_in(api, registration, spec.start_url, region, ui, scopes)
         if token is not None:
             return token
         if not device_code_allowed:
@@ -179,13 +182,14 @@ def sign_in(spec: SignIn, ctx: Context, cache: SsoCache | None,
                                  "sign in from a terminal: "
                                  + login_command(spec.start_url, region))
         ctx.warn("could not open a browser; using the device code sign-in instead")
-    registration = _registration(api, spec.start_url, region, "device", cache, ctx)
+    registration = _registration(api, spec.start_url, region, "device", scopes, cache, ctx)
     return device_sign_in(api, registration, spec.start_url, region, ui)
 
 
-def _registration(api: OidcApi, start_url: str, region: str, flow: str,
+def _registration(api: OidcApi, start_url: str, region: str, flow: str, scopes: list[str],
                   cache: SsoCache | None, ctx: Context) -> ClientRegistration:
-    key = f"{flow} {region} {start_url}"
+    # A registration is for its scopes: another set of scopes needs its own.
+    key = f"{flow} {region} {start_url} {' '.join(sorted(scopes))}"
     if cache is not None:
         cached = cache.load_registration(key, ctx.now())
         if cached is not None:
@@ -194,10 +198,11 @@ def _registration(api: OidcApi, start_url: str, region: str, flow: str,
             return cached
     if flow == "pkce":
         registration = api.register(grant_types=["authorization_code", "refresh_token"],
-                                    redirect_uris=[REGISTERED_REDIRECT], issuer_url=start_url)
+                                    redirect_uris=[REGISTERED_REDIRECT], issuer_url=start_url,
+                                    scopes=scopes)
     else:
         registration = api.register(grant_types=[DEVICE_GRANT, "refresh_token"],
-                                    issuer_url=start_url)
+                                    issuer_url=start_url, scopes=scopes)
     if cache is not None:
         cache.store_registration(key, registration)
     return registration
@@ -217,10 +222,12 @@ def _oidc(region: str, ctx: Context) -> OidcApi:
 
 # --- what to run, and what is happening ------------------------------------------------------
 
-def waiting_for_sign_in(start_url: str, ctx: Context) -> None:
-    """Said once when another process holds the start URL's lock (signing in, refreshing)."""
-    ctx.warn(f"waiting for another aws-login to finish signing in to {start_url} or "
-             "refreshing that sign-in...")
+def start_url_lock(cache: SsoCache, start_url: str,
+                   ctx: Context) -> AbstractContextManager[None]:
+    """The start URL's lock (sign-ins and refreshes are single-flight), its wait said on
+    stderr and the prompt channel (waits.py)."""
+    return waits.said(lambda on_wait: cache.lock(start_url, on_wait), waits.sign_in(start_url),
+                      ctx)
 
 
 # --- a sign-in asked for on its own (aws-login login) ---------------------------------------
@@ -229,7 +236,7 @@ def sign_in_to_cache(spec: SignIn, ctx: Context) -> SsoToken:
     """Sign in now, whatever the cache holds (a refused token looks valid there), and store the
     sign-in; single-flight with every other user of the start URL's lock."""
     cache = sso_cache(ctx)
-    with cache.lock(spec.start_url, on_wait=lambda: waiting_for_sign_in(spec.start_url, ctx)):
+    with start_url_lock(cache, spec.start_url, ctx):
         old = cache.load_token(spec.start_url)
         token = sign_in(spec, ctx, cache, old.region if old else None)
         cache.store_token(token)
@@ -245,7 +252,7 @@ def cached_after_refusal(spec: CachedToken, refused: SsoToken, message: str,
     command that signs in (token_sources.after_refusal)."""
     cache = sso_cache(ctx)
     start_url = refused.start_url
-    with cache.lock(start_url, on_wait=lambda: waiting_for_sign_in(start_url, ctx)):
+    with start_url_lock(cache, start_url, ctx):
         current = cache.load_token(start_url)
         if current is not None and current.access_token != refused.access_token:
             ctx.log("the cached sign-in was replaced meanwhile; using the new one")
