@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "dumpcreds": "print credentials for a shell, or as credential_process JSON",
     "getcallerid": "show who the credentials are (STS GetCallerIdentity, JSON)",
     "runas": "run a command with the credentials in its environment",
+    "serve": "serve renewed credentials to other processes on 127.0.0.1 (the container "
+             "credentials endpoint), until Ctrl-C",
     "console": "open the AWS web console as the acquired identity (or print its sign-in URL)",
     "dumpconfig": "write ~/.aws/config profiles for every account and role your SSO "
                   "sign-in reaches",

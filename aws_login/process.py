@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
 
 from aws_login.errors import ChildProgramError
@@ -37,8 +37,24 @@ def child_environment(base: Mapping[str, str], creds: Credentials,
     return env
 
 
-def run_child(command: str | Sequence[str], env: Mapping[str, str]) -> int:
-    """Run `command` (a string goes through the shell) and return its exit status."""
+def server_environment(base: Mapping[str, str], url: str, token: str,
+                       region: str | None) -> dict[str, str]:
+    """runas --server: the credential server's two variables instead of any key or profile
+    (a static key would win over the server in every SDK), and the region as usual."""
+    env = {k: v for k, v in base.items() if k not in CONFLICTING_VARIABLES}
+    env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = url
+    env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = token
+    if region:
+        env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = region
+    return env
+
+
+def run_child(command: str | Sequence[str], env: Mapping[str, str],
+              started: Callable[[], None] | None = None) -> int:
+    """Run `command` (a string goes through the shell) and return its exit status.
+
+    `started` runs once the child exists: threads (runas --server's) must start only then,
+    because the preexec_fn below is unsafe in a process that has threads."""
     shell = isinstance(command, str)
     try:
         # In a terminal's foreground the child shares our process group, so the terminal's
@@ -71,6 +87,13 @@ def run_child(command: str | Sequence[str], env: Mapping[str, str]) -> int:
         else:
             child.send_signal(signum)
 
+    if started is not None:
+        try:
+            started()
+        except BaseException:
+            child.kill()
+            child.wait()
+            raise
     previous = {sig: signal.signal(sig, forward) for sig in _FORWARDED}
     # Ctrl-C from a terminal reaches a child in our group directly: don't deliver it twice.
     previous[signal.SIGINT] = signal.signal(signal.SIGINT,

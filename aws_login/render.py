@@ -47,6 +47,13 @@ def shell_exports(creds: Credentials, outform: str, region: str | None = None) -
     return "\n".join(lines) + "\n"
 
 
+def shell_settings(variables: Mapping[str, str], outform: str, header: str) -> str:
+    """Set each variable in this outform's shell (serve: the server's two variables)."""
+    comment, set_line, _clear_line = _SHELLS[outform]
+    lines = [f"{comment} {header}", *(set_line(name, value) for name, value in variables.items())]
+    return "\n".join(lines) + "\n"
+
+
 # What a failed `dumpcreds --unset-stale` clears: the identity an earlier run exported (the
 # region is no identity, so it stays).
 STALE_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",

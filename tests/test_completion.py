@@ -29,7 +29,7 @@ from tests.helpers import MFA_SERIAL, ROLE_A, ROLE_C, START_URL, cached_grant, r
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETIONS = ROOT / "completions"
-COMMANDS = ["login", "dumpcreds", "getcallerid", "runas", "console", "dumpconfig",
+COMMANDS = ["login", "dumpcreds", "getcallerid", "runas", "serve", "console", "dumpconfig",
             "importcache", "exportcache", "clearcache", "status"]
 OUTFORMS = ["linux", "mac", "windows", "powershell", "fish"]
 TEAM_ROLE_B = "arn:aws:iam::222222222222:role/team/B"

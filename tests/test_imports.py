@@ -130,7 +130,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "core": ("region", "mfa", "mfa_process", "mfa_ykman", "process", "chain",
              "credentials_cache", "acquire", "sources", "sources.*", "sso.flows", "sso.tokens",
              "sso.token_sources", "sso.discovery", "sso.profile_tokens", "credentials_file",
-             "cache_entries", "waits"),
+             "cache_entries", "waits", "credential_keeper", "credential_server"),
     "options": ("options", "options.*"),
     "commands": ("commands", "commands.*"),
     "entry": ("cli", "__main__"),

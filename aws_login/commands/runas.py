@@ -8,17 +8,19 @@ from collections.abc import Sequence
 from aws_login.context import Context
 from aws_login.errors import UsageError
 from aws_login.options import credentials as credential_options
-from aws_login.process import child_environment, run_child
+from aws_login.process import child_environment, run_child, server_environment
 
 EXAMPLES = """\
 examples:
   aws-login runas --profile dev --command "aws s3 ls"
   aws-login runas --assume-roles arn:aws:iam::123456789012:role/Admin terraform plan
   aws-login runas --profile dev bash           # a shell with the credentials
+  aws-login runas --server --profile dev -- terraform apply   # kept fresh for hours
 Everything from the first word that is not an aws-login option on is the program and its
 arguments (a -- before it is optional): in `aws-login runas --profile dev printenv
 --region x`, --region goes to printenv. The child's exit code is aws-login's; Ctrl-C and
-SIGTERM reach the child.
+SIGTERM reach the child. With --server the child gets a loopback credential server
+(AWS_CONTAINER_CREDENTIALS_FULL_URI) that renews the whole chain while it runs.
 """
 
 
@@ -32,6 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="or run PROGRAM with ARGS directly, without a shell, e.g. "
              "aws sts get-caller-identity; every word from PROGRAM on is the program's, "
              "options too (a -- before PROGRAM is optional)")
+    parser.add_argument(
+        "--server", action="store_true",
+        help="instead of keys, give the child a credential server on 127.0.0.1 that renews "
+             "the credentials (the whole chain) for as long as it runs: for jobs that outlast "
+             "one set of credentials")
     credential_options.add_arguments(parser)
 
 
@@ -92,8 +99,21 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         # The child loses AWS_PROFILE, so it must get the profile's region explicitly.
         setting = regions.configured(plan.start.profile, ctx)
         region = None if setting is None else setting.region
-    env = child_environment(ctx.environ, acquired.credentials, region)
     command = args.command if args.command is not None else args.program
     ctx.log(f"running {'a shell command' if args.command is not None else args.program[0]!r}")
+    if not args.server:
+        env = child_environment(ctx.environ, acquired.credentials, region)
+        ctx.stdout.flush()
+        return run_child(command, env)
+    from aws_login.credential_keeper import Keeper
+    from aws_login.credential_server import CredentialServer
+
+    server = CredentialServer(Keeper(plan, ctx, acquired))  # bound now, served once started
+    ctx.log.add_secret(server.token)
+    ctx.log(f"credential server on {server.authority}")
+    env = server_environment(ctx.environ, server.url, server.token, region)
     ctx.stdout.flush()
-    return run_child(command, env)
+    try:
+        return run_child(command, env, started=server.start)
+    finally:
+        server.stop()

@@ -1,0 +1,136 @@
+"""The credentials a credential server hands out: held in memory and kept fresh by running
+the whole plan again (acquire.acquire: SSO refresh, role credentials, session step, every
+hop) in one background thread, ahead of the SDKs' own refresh window.
+
+botocore refreshes container credentials 15 minutes (advisory) and 10 minutes (mandatory)
+before they expire, so a re-acquisition starts when less than 20 minutes or half their
+lifetime remain, whichever comes first. `AWS_LOGIN_SERVER_REFRESH_LEAD=SECONDS` (a hidden
+test setting) replaces that lead, so that 900-second credentials can be renewed every few
+seconds. Requests never wait for an acquisition: `current()` answers from memory at once and
+only wakes the thread (single flight: only that thread ever acquires).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from aws_login.context import Context
+from aws_login.errors import AwsLoginError, OperationError
+from aws_login.model import Acquired, Credentials, Plan
+
+DEFAULT_LEAD = timedelta(minutes=20)
+LEAD_VARIABLE = "AWS_LOGIN_SERVER_REFRESH_LEAD"
+
+
+def refresh_lead(lifetime: timedelta, setting: str | None) -> timedelta:
+    """How long before expiry to re-acquire: the test setting, else 20 min or half the
+    lifetime, whichever is shorter."""
+    if setting:
+        return timedelta(seconds=float(setting))
+    return min(DEFAULT_LEAD, lifetime / 2)
+
+
+class Keeper:
+    """The current credentials and the one thread that renews them.
+
+    `changed` is notified after every attempt, so a test can wait for a state (say
+    `refreshes >= 3`) instead of for time."""
+
+    def __init__(self, plan: Plan, ctx: Context, first: Acquired,
+                 acquire: Callable[[Plan, Context], Acquired] | None = None) -> None:
+        if acquire is None:
+            from aws_login.acquire import acquire as acquire_plan
+
+            acquire = acquire_plan
+        self._plan = plan
+        self._ctx = ctx
+        self._acquire: Callable[[Plan, Context], Acquired] = acquire
+        self._lead_setting = ctx.environ.get(LEAD_VARIABLE)
+        self.changed = threading.Condition()
+        self._wake = threading.Event()
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+        self.refreshes = 0  # successful re-acquisitions
+        self.failures = 0  # failed attempts in the current streak
+        self._set(first.credentials)
+
+    def _set(self, creds: Credentials) -> None:
+        if creds.expiration is None or creds.session_token is None:
+            raise OperationError("a credential server needs temporary credentials; these are "
+                                f"{creds.kind.value} without an expiry: add --assume-roles "
+                                "ROLE_ARN or --get-session-token")
+        now = self._ctx.now()
+        self._creds = creds
+        self._expiration: datetime = creds.expiration
+        self._due = creds.expiration - refresh_lead(creds.expiration - now, self._lead_setting)
+
+    def current(self) -> Credentials | None:
+        """The credentials to hand out now, or None once they have expired; wakes the
+        renewing thread when a renewal is due."""
+        with self.changed:
+            creds, expiration, due = self._creds, self._expiration, self._due
+        now = self._ctx.now()
+        if now >= due:
+            self._wake.set()
+        return creds if now < expiration else None
+
+    @property
+    def expiration(self) -> datetime:
+        with self.changed:
+            return self._expiration
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="aws-login-keeper", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self.changed:
+            self._stopped = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while True:
+            with self.changed:
+                if self._stopped:
+                    return
+                due = self._due
+            wait = (due - self._ctx.now()).total_seconds()
+            if wait > 0:
+                # An Event, not ctx.sleep: stop() and a request that finds a renewal due
+                # must be able to cut the wait short.
+                self._wake.wait(wait)
+                self._wake.clear()
+                continue
+            self._renew()
+
+    def _renew(self) -> None:
+        try:
+            acquired = self._acquire(self._plan, self._ctx)
+            with self.changed:
+                self._set(acquired.credentials)
+                self.refreshes += 1
+                recovered = self.failures > 0
+                self.failures = 0
+                self.changed.notify_all()
+            self._ctx.log(f"credentials renewed, valid until {acquired.credentials.expiration}")
+            if recovered:
+                self._ctx.warn("the credentials are renewed again")
+        except Exception as exc:  # the thread must survive anything and keep serving
+            reason = str(exc) if isinstance(exc, AwsLoginError) else type(exc).__name__
+            with self.changed:
+                self.failures += 1
+                first = self.failures == 1
+                pause = self._ctx.retry.delay(min(self.failures, 6))
+                self._due = self._ctx.now() + timedelta(seconds=pause)
+                expiration = self._expiration
+                self.changed.notify_all()
+            if first:
+                from aws_login.render import format_expiration
+
+                self._ctx.warn(f"could not renew the credentials ({reason}); serving the "
+                               f"current ones until {format_expiration(expiration)} and "
+                               "trying again")

@@ -1,0 +1,134 @@
+"""The credential server: the keeper's credentials over HTTP in the container-credentials
+format (AWS_CONTAINER_CREDENTIALS_FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN), which
+botocore, the AWS CLI and the other SDKs read.
+
+It binds 127.0.0.1 on a free port unless told otherwise, and answers only `GET` on its
+random path with the exact token (compared in constant time). Everything else gets a bare
+status and nothing else: a Host that is not the address it serves (DNS rebinding) 403, an
+oversized request 413/414/431, another path 404, another method 405, a wrong or missing
+token 401. No CORS headers, so no web page can read an answer. After the credentials expire
+(a renewal kept failing) it answers 503 with a JSON error the SDKs show; it never waits.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import secrets
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aws_login.credential_keeper import Keeper
+from aws_login.render import format_expiration
+
+LOOPBACK = "127.0.0.1"
+MAX_REQUEST_LINE = 2048
+MAX_HEADER_BYTES = 8192
+
+# (method, path without any token, status) for each answered request: serve's log.
+RequestLog = Callable[[str, str, int], None]
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+class CredentialServer:
+    """One server: `url` and `token` are what the client needs; `start` and `stop`."""
+
+    def __init__(self, keeper: Keeper, host: str = LOOPBACK, port: int = 0,
+                 request_log: RequestLog | None = None) -> None:
+        self.keeper = keeper
+        self.token = secrets.token_urlsafe(32)
+        self.path = "/" + secrets.token_urlsafe(12)
+        self._request_log = request_log
+        self._httpd = ThreadingHTTPServer((host, port), _handler(self))
+        self._httpd.daemon_threads = True
+        bound_port = self._httpd.server_address[1]
+        shown = f"[{host}]" if ":" in host else host
+        self.authority = f"{shown}:{bound_port}"  # the one Host header accepted
+        self.url = f"http://{self.authority}{self.path}"
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.keeper.start()
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        name="aws-login-server", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:  # shutdown() would wait forever for an unstarted loop
+            self._httpd.shutdown()
+        self._httpd.server_close()
+        self.keeper.stop()
+
+    def answer(self, method: str, path: str, host: str | None, authorization: str | None,
+               oversized: int | None) -> tuple[int, bytes]:
+        """The status and body of one request (pure but for the keeper's clock)."""
+        if oversized is not None:
+            return oversized, b""
+        if host != self.authority:
+            return 403, b""
+        if path != self.path:
+            return 404, b""
+        if method != "GET":
+            return 405, b""
+        if authorization is None or not hmac.compare_digest(
+                authorization.encode(), self.token.encode()):
+            return 401, b""
+        creds = self.keeper.current()
+        if creds is None:
+            error = {"code": "ExpiredToken",
+                     "message": "aws-login could not renew the credentials before they "
+                                "expired; see aws-login's messages"}
+            return 503, json.dumps(error).encode()
+        assert creds.expiration is not None  # the keeper holds temporary credentials only
+        document = {"AccessKeyId": creds.access_key_id,
+                    "SecretAccessKey": creds.secret_access_key,
+                    "Token": creds.session_token,
+                    "Expiration": format_expiration(creds.expiration)}
+        return 200, json.dumps(document).encode()
+
+    def log_request(self, method: str, path: str, status: int) -> None:
+        if self._request_log is not None:
+            shown = "the credentials path" if path == self.path else path[:80]
+            self._request_log(method, shown, status)
+
+
+def _handler(server: CredentialServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "aws-login"
+        sys_version = ""
+        protocol_version = "HTTP/1.0"  # one request per connection: nothing to keep open
+
+        def _serve(self) -> None:
+            size = sum(len(k) + len(v) + 4 for k, v in self.headers.items())
+            oversized = (414 if len(self.requestline) > MAX_REQUEST_LINE else
+                         431 if size > MAX_HEADER_BYTES else
+                         413 if self.headers.get("Content-Length", "0") != "0"
+                         or "Transfer-Encoding" in self.headers else None)
+            status, body = server.answer(self.command, self.path, self.headers.get("Host"),
+                                         self.headers.get("Authorization"), oversized)
+            self.send_response(status)
+            if body:
+                self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            server.log_request(self.command, self.path, status)
+
+        # Every other method gets its 405 from answer(), not the stdlib's 501 page.
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
+        do_OPTIONS = do_TRACE = do_CONNECT = _serve
+
+        def log_message(self, format: str, *args: object) -> None:
+            return None  # the stdlib's log would print the path and client; ours is above
+
+    return Handler
