@@ -358,3 +358,15 @@ def test_unset_stale_on_success_is_the_usual_exports(user_keys: None) -> None:
     opted = run_cli(["dumpcreds", "--outform", "linux", "--unset-stale"])
     assert (opted.code, opted.out, opted.err) == (0, plain.out, "")
     assert plain.out.startswith("# Your session credentials are...\n")
+
+
+@pytest.mark.parametrize(("outform", "expected"), [
+    ("linux", "# hi\nexport A='http://x/p'\nexport B='t'\\''k'\n"),
+    ("fish", "# hi\nset -gx A 'http://x/p'\nset -gx B 't\\'k'\n"),
+    ("powershell", "# hi\n$Env:A = 'http://x/p'\n$Env:B = 't''k'\n"),
+    ("windows", 'REM hi\nset "A=http://x/p"\nset "B=t\'k"\n'),
+])
+def test_shell_settings(outform: str, expected: str) -> None:
+    from aws_login.render import shell_settings
+
+    assert shell_settings({"A": "http://x/p", "B": "t'k"}, outform, "hi") == expected

@@ -439,3 +439,30 @@ def test_no_secret_on_any_command_line(user_keys: None, sts, tmp_path: Path,
     os.kill(proc.pid, signal.SIGTERM)
     assert proc.communicate(timeout=20) == ("", "")
     assert proc.returncode == 0
+
+
+# --- runas --server: the child's environment (pure) ---
+
+@pytest.mark.parametrize(("base", "region", "expected"), [
+    ({"PATH": "/bin"}, None, {"PATH": "/bin"}),
+    ({"PATH": "/bin"}, "eu-west-1", {"PATH": "/bin", "AWS_REGION": "eu-west-1",
+                                     "AWS_DEFAULT_REGION": "eu-west-1"}),
+    # Inherited keys, profiles and another server's variables would win or mislead: gone.
+    ({"AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "t",
+      "AWS_SECURITY_TOKEN": "t", "AWS_PROFILE": "dev", "AWS_DEFAULT_PROFILE": "dev",
+      "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/f", "AWS_CREDENTIAL_EXPIRATION": "x",
+      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/r", "AWS_REGION": "us-west-2",
+      "AWS_DEFAULT_REGION": "us-west-2"}, None,
+     {"AWS_REGION": "us-west-2", "AWS_DEFAULT_REGION": "us-west-2"}),
+    ({"AWS_REGION": "us-west-2"}, "eu-west-1", {"AWS_REGION": "eu-west-1",
+                                                "AWS_DEFAULT_REGION": "eu-west-1"}),
+])
+def test_server_environment(base: dict[str, str], region: str | None,
+                            expected: dict[str, str]) -> None:
+    from aws_login.process import server_environment
+
+    server = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:1/p",
+              "AWS_CONTAINER_AUTHORIZATION_TOKEN": "tok"}
+    env = server_environment(base, server["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+                             server["AWS_CONTAINER_AUTHORIZATION_TOKEN"], region)
+    assert env == {**expected, **server}

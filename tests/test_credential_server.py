@@ -1,0 +1,392 @@
+"""The credential server (runas --server, serve): the answers and refusals of its HTTP
+endpoint, renewal of the whole plan ahead of expiry (single flight), faults during a renewal,
+and real children using boto3 across several credential lifetimes. Every wait is for a state
+(the keeper's `changed` condition, a file, a line), never for time."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aws_login.acquire import acquire
+from aws_login.cli import build_parser
+from aws_login.context import Context
+from aws_login.credential_keeper import Keeper, refresh_lead
+from aws_login.credential_server import CredentialServer
+from aws_login.options.credentials import build_plan
+from tests.fakes.faults import Fault, World
+from tests.fakes.faults import user_keys as world_user_keys
+from tests.fakes.moto_server import Recorder
+from tests.helpers import ROLE_A, ROLE_A_ARN, no_sleep, run_cli, run_process
+
+WAIT = 60.0  # a safety net for a broken test only: every wait below ends on a state
+
+
+class Clock:
+    """A Context clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.value = datetime.now(timezone.utc)
+
+    def now(self) -> datetime:
+        return self.value
+
+
+def in_process(clock: Clock, *words: str) -> tuple[Context, Keeper, io.StringIO]:
+    """A keeper for `serve WORDS`, on the test's clock, with its first credentials."""
+    err = io.StringIO()
+    ctx = Context(environ=os.environ, stdout=io.StringIO(), stderr=err, stdin=io.StringIO(),
+                  now=clock.now, sleep=no_sleep, monotonic=lambda: 0.0, tty=None)
+    args = build_parser("serve").parse_args(["serve", *words])
+    plan = build_plan(args, ctx)
+    return ctx, Keeper(plan, ctx, acquire(plan, ctx)), err
+
+
+@pytest.fixture
+def running(request: pytest.FixtureRequest) -> Iterator[list[CredentialServer]]:
+    """Servers to stop at the end of the test."""
+    servers: list[CredentialServer] = []
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+def start(keeper: Keeper, running: list[CredentialServer]) -> CredentialServer:
+    server = CredentialServer(keeper)
+    server.start()
+    running.append(server)
+    return server
+
+
+def get(server: CredentialServer, path: str | None = None, token: str | None = "",
+        host: str | None = None, method: str = "GET",
+        headers: dict[str, str] | None = None, body: bytes | None = None,
+        ) -> tuple[int, bytes, dict[str, str]]:
+    """One raw request; token "" means the right one, None none at all."""
+    connection = http.client.HTTPConnection(server.authority, timeout=10)
+    connection.putrequest(method, path or server.path, skip_host=True,
+                          skip_accept_encoding=True)
+    connection.putheader("Host", host or server.authority)
+    if token is not None:
+        connection.putheader("Authorization", token or server.token)
+    for name, value in (headers or {}).items():
+        connection.putheader(name, value)
+    if body is not None:
+        connection.putheader("Content-Length", str(len(body)))
+    connection.endheaders(body)
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, data, {k.lower(): v for k, v in response.getheaders()}
+
+
+def wait_until(keeper: Keeper, state: Any) -> None:
+    with keeper.changed:
+        assert keeper.changed.wait_for(lambda: state(keeper), timeout=WAIT)
+
+
+# --------------------------------------------------------------------------- the lead (pure)
+
+@pytest.mark.parametrize(("lifetime", "setting", "lead"), [
+    (timedelta(hours=1), None, timedelta(minutes=20)),
+    (timedelta(minutes=30), None, timedelta(minutes=15)),
+    (timedelta(minutes=15), None, timedelta(minutes=7, seconds=30)),  # botocore's 15 min
+    (timedelta(hours=12), None, timedelta(minutes=20)),
+    (timedelta(minutes=15), "898", timedelta(seconds=898)),
+])
+def test_refresh_lead(lifetime: timedelta, setting: str | None, lead: timedelta) -> None:
+    assert refresh_lead(lifetime, setting) == lead
+
+
+# --------------------------------------------------------------------------- the endpoint
+
+def test_answers_the_container_credentials_format(user_keys: None, calls: Recorder,
+                                                  running: list[CredentialServer]) -> None:
+    _ctx, keeper, _err = in_process(Clock(), "--assume-roles", ROLE_A)
+    server = start(keeper, running)
+    status, body, headers = get(server)
+    assert status == 200
+    document = json.loads(body)
+    assert sorted(document) == ["AccessKeyId", "Expiration", "SecretAccessKey", "Token"]
+    assume = calls.only("AssumeRole")
+    assert document["AccessKeyId"] == assume.response_values("AccessKeyId")[0]
+    assert document["Token"] == assume.response_values("SessionToken")[0]
+    assert document["Expiration"].endswith("Z") and len(document["Expiration"]) == 20
+    assert headers["content-type"] == "application/json"
+    assert not [name for name in headers if name.startswith("access-control")]
+    assert server.url.startswith("http://127.0.0.1:")
+    assert server.authority == f"127.0.0.1:{server.url.split(':')[2].split('/')[0]}"
+
+
+def test_refusals_have_exact_statuses_and_no_body(user_keys: None,
+                                                  running: list[CredentialServer]) -> None:
+    _ctx, keeper, _err = in_process(Clock(), "--assume-roles", ROLE_A)
+    server = start(keeper, running)
+    port = server.authority.split(":")[1]
+    cases: list[tuple[dict[str, Any], int]] = [
+        ({"token": "wrong"}, 401),
+        ({"token": server.token + "x"}, 401),
+        ({"token": None}, 401),
+        ({"host": f"evil.example:{port}"}, 403),  # DNS rebinding
+        ({"host": f"localhost:{port}"}, 403),
+        ({"host": "127.0.0.1"}, 403),
+        ({"method": "POST"}, 405),
+        ({"method": "PUT"}, 405),
+        ({"method": "OPTIONS"}, 405),
+        ({"path": "/"}, 404),
+        ({"path": server.path + "/"}, 404),
+        ({"path": "/" + "a" * 3000}, 414),
+        ({"headers": {"X-Big": "b" * 9000}}, 431),
+        ({"body": b"x" * 10}, 413),
+    ]
+    for kwargs, expected in cases:
+        status, body, headers = get(server, **kwargs)
+        assert (status, body) == (expected, b""), kwargs
+        assert not [name for name in headers if name.startswith("access-control")]
+
+
+# --------------------------------------------------------------------------- renewal
+
+def test_fifty_requests_when_renewal_is_due_renew_once(user_keys: None, calls: Recorder,
+                                                       running: list[CredentialServer]) -> None:
+    clock = Clock()
+    _ctx, keeper, _err = in_process(clock, "--assume-roles", ROLE_A)
+    server = start(keeper, running)
+    first = json.loads(get(server)[1])["AccessKeyId"]
+    calls.clear()
+    clock.value = keeper.expiration - timedelta(minutes=20)  # due this instant
+    barrier = threading.Barrier(50)
+    answers: list[tuple[int, str]] = []
+
+    def one() -> None:
+        barrier.wait()
+        status, body, _headers = get(server)
+        answers.append((status, json.loads(body)["AccessKeyId"]))
+
+    threads = [threading.Thread(target=one) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 50 and {status for status, _key in answers} == {200}
+    wait_until(keeper, lambda k: k.refreshes >= 1)
+    status, body, _headers = get(server)
+    renewed = json.loads(body)["AccessKeyId"]
+    assert status == 200 and renewed != first
+    # One renewal, one full plan: the caller (for the role session name), then the hop.
+    assert calls.actions() == ["GetCallerIdentity", "AssumeRole"]
+    assert keeper.refreshes == 1
+
+
+def test_fault_during_renewal_keeps_serving_then_expires_then_recovers(
+        world: World, running: list[CredentialServer]) -> None:
+    world_user_keys(world)
+    clock = Clock()
+    _ctx, keeper, err = in_process(clock, "--assume-roles", ROLE_A)
+    server = start(keeper, running)
+    first = json.loads(get(server)[1])["AccessKeyId"]
+    world.sts.always("AssumeRole", Fault.HTTP_500)
+    clock.value = keeper.expiration - timedelta(minutes=19)
+    status, body, _headers = get(server)  # due: wakes the renewal, which fails
+    assert (status, json.loads(body)["AccessKeyId"]) == (200, first)
+    wait_until(keeper, lambda k: k.failures >= 1)
+    clock.value += timedelta(seconds=10)  # past the backoff: the next request retries
+    status, body, _headers = get(server)
+    assert (status, json.loads(body)["AccessKeyId"]) == (200, first)  # still valid
+    wait_until(keeper, lambda k: k.failures >= 2)
+    clock.value = keeper.expiration
+    status, body, _headers = get(server)
+    assert status == 503
+    assert json.loads(body) == {
+        "code": "ExpiredToken",
+        "message": "aws-login could not renew the credentials before they expired; see "
+                   "aws-login's messages"}
+    wait_until(keeper, lambda k: k.failures >= 3)
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 1, lines  # said once, however many attempts fail
+    assert lines[0].startswith("aws-login: could not renew the credentials (")
+    assert lines[0].endswith(f"serving the current ones until "
+                             f"{keeper.expiration.strftime('%Y-%m-%dT%H:%M:%SZ')} and trying "
+                             "again")
+    world.sts.clear()
+    clock.value += timedelta(seconds=10)
+    assert get(server)[0] == 503  # wakes the renewal, which now succeeds
+    wait_until(keeper, lambda k: k.refreshes >= 1)
+    clock.value = datetime.now(timezone.utc)  # moto's new credentials run on the real clock
+    status, body, _headers = get(server)
+    assert status == 200 and json.loads(body)["AccessKeyId"] != first
+    assert err.getvalue().splitlines()[1:] == ["aws-login: the credentials are renewed again"]
+
+
+def test_long_term_keys_cannot_be_served(user_keys: None, calls: Recorder) -> None:
+    result = run_cli(["runas", "--server", "--", "true"])
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        "aws-login: error: a credential server needs temporary credentials; these are "
+        "long-term IAM user keys without an expiry: add --assume-roles ROLE_ARN or "
+        "--get-session-token\n")
+
+
+# --------------------------------------------------------------------------- real children
+
+# A boto3 child: GetCallerIdentity in a loop until it has used 4 different key ids (three
+# renewals), then writes what it saw to argv[1]; any failure fails it.
+LONG_JOB = """\
+import json, os, sys, time
+import boto3
+session = boto3.Session(region_name="us-east-1")
+client = session.client("sts")
+keys, arns, calls = [], set(), 0
+env = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
+deadline = time.monotonic() + 90
+while len(set(keys)) < 4:
+    if time.monotonic() > deadline:
+        sys.exit(3)
+    arns.add(client.get_caller_identity()["Arn"])
+    calls += 1
+    creds = session.get_credentials().get_frozen_credentials()
+    keys.append(creds.access_key)
+json.dump({"keys": keys, "arns": sorted(arns), "calls": calls, "env": env,
+           "method": session.get_credentials().method}, open(sys.argv[1], "w"))
+"""
+
+
+def test_boto3_child_survives_three_lifetimes(user_keys: None, calls: Recorder,
+                                              tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    env = dict(os.environ, AWS_LOGIN_SERVER_REFRESH_LEAD="898")  # renew every ~2 s
+    done = run_process(["runas", "--server", "--debug", "--assume-roles", ROLE_A,
+                        "--duration", "900", "--", sys.executable, "-c", LONG_JOB,
+                        str(report)], env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(report.read_text())
+    assert seen["arns"] == [ROLE_A_ARN]
+    assert seen["method"] == "container-role"
+    token = seen["env"]["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    assert seen["env"]["AWS_CONTAINER_CREDENTIALS_FULL_URI"].startswith("http://127.0.0.1:")
+    assert not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                "AWS_PROFILE"} & set(seen["env"])
+    renewals = done.stderr.count("credentials renewed, valid until")
+    assert renewals >= 3
+    # One AssumeRole for the start, then exactly one per renewal: each a full plan.
+    assert len(calls.of("AssumeRole")) == 1 + renewals
+    # Each plan also asks who the caller is (the role session name), besides the child.
+    assert len(calls.of("GetCallerIdentity")) == seen["calls"] + 1 + renewals
+    assert token not in done.stderr and token not in done.stdout  # not in --debug
+
+
+# Writes its environment's token to argv[1], then waits for argv[1] + ".go" to appear.
+WAITER = """\
+import os, sys, time
+open(sys.argv[1] + ".tmp", "w").write(os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+deadline = time.monotonic() + 60
+while not os.path.exists(sys.argv[1] + ".go") and time.monotonic() < deadline:
+    time.sleep(0.05)
+"""
+
+
+def test_token_is_on_no_command_line(user_keys: None, tmp_path: Path) -> None:
+    ready = tmp_path / "token"
+    proc = subprocess.Popen([sys.executable, "-m", "aws_login", "runas", "--server",
+                             "--assume-roles", ROLE_A, "--", sys.executable, "-c", WAITER,
+                             str(ready)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL)
+    try:
+        while not ready.exists():  # the child says when it runs
+            assert proc.poll() is None, proc.communicate()
+        token = ready.read_text().encode()
+        lines = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    lines.append((entry / "cmdline").read_bytes())
+                except OSError:
+                    continue  # a process that ended meanwhile
+        assert lines and not [line for line in lines if token in line]
+    finally:
+        (tmp_path / "token.go").write_text("")
+        out, err = proc.communicate(timeout=WAIT)
+    assert proc.returncode == 0, err
+    assert token not in out + err
+
+
+# --------------------------------------------------------------------------- serve
+
+def test_serve_prints_the_variables_logs_requests_and_stops_on_sigterm(
+        user_keys: None, tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "aws_login", "serve", "--outform", "linux",
+                             "--assume-roles", ROLE_A], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        header = proc.stdout.readline()
+        settings = dict(shlex.split(proc.stdout.readline())[1].split("=", 1)
+                        for _ in range(2))
+        assert header == ("# aws-login serve: set these where the credentials are wanted "
+                          "(Ctrl-C stops it)\n")
+        assert sorted(settings) == ["AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                                    "AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+        child_env = {k: v for k, v in os.environ.items()
+                     if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+        child = subprocess.run(
+            [sys.executable, "-c", "import boto3; print(boto3.client('sts', region_name="
+             "'us-east-1').get_caller_identity()['Arn'])"],
+            env={**child_env, **settings}, capture_output=True, text=True, timeout=WAIT)
+        assert (child.returncode, child.stdout) == (0, ROLE_A_ARN + "\n"), child.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=WAIT)
+    assert (proc.returncode, out) == (0, "")
+    assert err == "aws-login: GET the credentials path: 200\naws-login: stopped\n"
+    assert settings["AWS_CONTAINER_AUTHORIZATION_TOKEN"] not in err
+
+
+def test_serve_ctrl_c_is_130(user_keys: None) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "aws_login", "serve", "--assume-roles",
+                             ROLE_A], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    for _ in range(3):
+        proc.stdout.readline()  # serving
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=WAIT)
+    assert (proc.returncode, err) == (130, "aws-login: interrupted\n")
+
+
+def test_serve_listen_elsewhere_is_warned(user_keys: None) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "aws_login", "serve", "--listen",
+                             "0.0.0.0:0", "--assume-roles", ROLE_A], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    warning = proc.stderr.readline()
+    proc.send_signal(signal.SIGTERM)
+    out, _err = proc.communicate(timeout=WAIT)
+    assert warning.startswith("aws-login: warning: listening on 0.0.0.0:")
+    assert warning.endswith(", beyond this machine's loopback: whoever can reach it and has "
+                            "the token gets the credentials\n")
+    assert "AWS_CONTAINER_CREDENTIALS_FULL_URI='http://0.0.0.0:" in out
+
+
+@pytest.mark.parametrize("value", ["9911", "localhost:9911", "127.0.0.1:", "127.0.0.1:70000",
+                                   "[::1]:x"])
+def test_serve_bad_listen_is_a_usage_error(user_keys: None, calls: Recorder,
+                                           value: str) -> None:
+    result = run_cli(["serve", "--listen", value, "--assume-roles", ROLE_A])
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (f"aws-login: error: --listen {value!r} is not ADDRESS:PORT with an "
+                          "IP address, e.g. --listen 127.0.0.1:9911\n")
+    assert calls.actions() == []
