@@ -466,3 +466,23 @@ def test_server_environment(base: dict[str, str], region: str | None,
     env = server_environment(base, server["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
                              server["AWS_CONTAINER_AUTHORIZATION_TOKEN"], region)
     assert env == {**expected, **server}
+
+
+@pytest.mark.parametrize(("sig", "mode", "code"), [
+    (signal.SIGTERM, "trap:5", 5),
+    (signal.SIGHUP, "default", 128 + signal.SIGHUP),
+])
+def test_server_child_gets_the_signals_and_its_code_is_returned(
+        user_keys: None, tmp_path: Path, spawned: list[subprocess.Popen[str]],
+        sig: signal.Signals, mode: str, code: int) -> None:
+    proc, info = start_runas(tmp_path, spawned, mode, extra=("--server", "--assume-roles",
+                                                             ROLE_A))
+    env = aws_vars(info["env"])  # type: ignore[arg-type]
+    assert env["AWS_CONTAINER_CREDENTIALS_FULL_URI"].startswith("http://127.0.0.1:")
+    assert "AWS_ACCESS_KEY_ID" not in env
+    os.kill(proc.pid, sig)
+    out, err = proc.communicate(timeout=20)
+    assert (proc.returncode, out, err) == (code, "", "")
+    marker = tmp_path / "ready.sig"
+    assert (marker.read_text() if marker.exists() else None) == (
+        None if mode == "default" else sig.name)
