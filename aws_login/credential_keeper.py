@@ -111,6 +111,14 @@ class Keeper:
         try:
             acquired = self._acquire(self._plan, self._ctx)
             with self.changed:
+                held = self._creds.access_key_id
+            if acquired.credentials.access_key_id == held:
+                # --use-cache handed back the very credentials we hold (the session cache
+                # serves them down to 15 minutes before expiry): get new ones.
+                from aws_login.acquire import acquire_fresh
+
+                acquired = acquire_fresh(self._plan, self._ctx)
+            with self.changed:
                 self._set(acquired.credentials)
                 self.refreshes += 1
                 recovered = self.failures > 0

@@ -30,7 +30,9 @@ from aws_login.options.credentials import build_plan
 from tests.fakes.faults import Fault, World
 from tests.fakes.faults import user_keys as world_user_keys
 from tests.fakes.moto_server import Recorder
-from tests.helpers import ROLE_A, ROLE_A_ARN, no_sleep, run_cli, run_process
+from tests.fakes.sso import FakeSso
+from tests.helpers import (ROLE_A, ROLE_A_ARN, ROLE_B, SSO_ROLE, cached_grant, no_sleep,
+                           run_cli, run_process, write_token)
 
 WAIT = 60.0  # a safety net for a broken test only: every wait below ends on a state
 
@@ -189,6 +191,34 @@ def test_fifty_requests_when_renewal_is_due_renew_once(user_keys: None, calls: R
     # One renewal, one full plan: the caller (for the role session name), then the hop.
     assert calls.actions() == ["GetCallerIdentity", "AssumeRole"]
     assert keeper.refreshes == 1
+
+
+def test_renewal_runs_the_whole_sso_plan(sso_env: Path, fake_sso: FakeSso, calls: Recorder,
+                                         running: list[CredentialServer]) -> None:
+    """SSO refresh, role credentials and the hop at each renewal; with --use-cache the
+    session cache's copy of the credentials held is not taken for new ones."""
+    write_token(sso_env / "sso", cached_grant(fake_sso, timedelta(minutes=30)))
+    clock = Clock()
+    _ctx, keeper, err = in_process(clock, "--use-cache", *SSO_ROLE, "--assume-roles", ROLE_B)
+    server = start(keeper, running)
+    first = json.loads(get(server)[1])["AccessKeyId"]
+    def hops() -> int:  # the fake's GetRoleCredentials makes its own AssumeRole at moto
+        return len([r for r in calls.of("AssumeRole") if r.params["RoleArn"] == ROLE_B])
+
+    assert (fake_sso.calls["CreateToken:refresh_token"], fake_sso.calls["GetRoleCredentials"],
+            hops()) == (0, 1, 1)
+    # To when the renewal is due (about 40 minutes on), for aws-login and the portal alike:
+    # the sign-in (30 minutes) has expired by then.
+    due = keeper.expiration - timedelta(minutes=20)
+    fake_sso.advance((due - clock.value).total_seconds())
+    clock.value = due
+    assert get(server)[0] == 200
+    wait_until(keeper, lambda k: k.refreshes + k.failures >= 1)
+    assert (keeper.refreshes, err.getvalue()) == (1, "")
+    status, body, _headers = get(server)
+    assert status == 200 and json.loads(body)["AccessKeyId"] != first
+    assert (fake_sso.calls["CreateToken:refresh_token"], fake_sso.calls["GetRoleCredentials"],
+            hops()) == (1, 2, 2)
 
 
 def test_fault_during_renewal_keeps_serving_then_expires_then_recovers(
