@@ -31,8 +31,17 @@ from tests.fakes.faults import Fault, World
 from tests.fakes.faults import user_keys as world_user_keys
 from tests.fakes.moto_server import Recorder
 from tests.fakes.sso import FakeSso
-from tests.helpers import (ROLE_A, ROLE_A_ARN, ROLE_B, SSO_ROLE, cached_grant, no_sleep,
-                           run_cli, run_process, write_token)
+from tests.helpers import (
+    ROLE_A,
+    ROLE_A_ARN,
+    ROLE_B,
+    SSO_ROLE,
+    cached_grant,
+    no_sleep,
+    run_cli,
+    run_process,
+    write_token,
+)
 
 WAIT = 60.0  # a safety net for a broken test only: every wait below ends on a state
 
