@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -347,6 +348,7 @@ def test_token_is_on_no_command_line(user_keys: None, tmp_path: Path) -> None:
     try:
         while not ready.exists():  # the child says when it runs
             assert proc.poll() is None, proc.communicate()
+            time.sleep(0.01)  # a poll for that state, not a wait for time
         token = ready.read_text().encode()
         lines = []
         for entry in Path("/proc").iterdir():
