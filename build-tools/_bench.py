@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _emulators  # a sibling helper module, not a package
+import _bench_server  # sibling helper modules, not a package
+import _emulators
 
 USER_KEY_ID = "AKIAIOSFODNN7EXAMPLE"  # AWS's documentation example keys
 USER_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -193,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             imports = [(label, must_be_light, heavy_imports(python, check, keys_env))
                        for label, check, must_be_light in IMPORT_CHECKS]
             hit_profile = import_profile(python, CACHED_CHAIN, keys_env)
+            server_lines = _bench_server.measure(python, ROLES, keys_env, 1000)
     finally:
         running.stop()
 
@@ -206,6 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     for case in CASES:
         median = statistics.median(times[case.label])
         print(f"| `{case.label}` | {median:.1f} | {median / baseline:.2f} |")
+
+    print("\n| credential server | median ms | p99 ms |")
+    print("|---|---:|---:|")
+    print("\n".join(server_lines))
 
     print("\n| command | imports boto3/botocore |")
     print("|---|---|")
