@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from aws_login.digest import sha256_hex
-from aws_login.errors import AwsLoginError, OperationError
+from aws_login.errors import AwsLoginError
 from aws_login.fastpath import MIN_REMAINING_SECONDS
-from aws_login.files import exclusive_lock, read_text, write_private
+from aws_login.files import exclusive_lock, read_text, remove, write_private
 from aws_login.model import Acquired, CredentialKind, Credentials, Plan
 from aws_login.sso.tokenfile import format_timestamp, parse_timestamp
 
@@ -154,14 +154,7 @@ class CredentialsCache:
 
     def drop(self, key: str) -> bool:
         """Remove one entry; False when there was none."""
-        try:
-            self.path(key).unlink()
-        except FileNotFoundError:
-            return False
-        except OSError as exc:
-            raise OperationError(f"cannot remove {self.path(key)}: {exc.strerror or exc}"
-                                 ) from None
-        return True
+        return remove(self.path(key))
 
     def lock(self, key: str, on_wait: Callable[[], None]) -> AbstractContextManager[None]:
         return exclusive_lock(self.folder / "locks" / f"{key}.lock", on_wait)

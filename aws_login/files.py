@@ -111,6 +111,18 @@ def read_limited(path: Path, max_bytes: int) -> bytes:
         os.close(fd)
 
 
+def remove(path: Path) -> bool:
+    """Delete a cache file: False when there was none; any other failure is said in one line
+    (the caller's entry stays, so nothing is half-removed)."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise OperationError(f"cannot remove {path}: {exc.strerror or exc}") from None
+    return True
+
+
 def read_text(path: Path, max_bytes: int = 1 << 20) -> str | None:
     """The file's text, or None when it does not exist. Refuses folders and huge files."""
     try:

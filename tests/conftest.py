@@ -5,6 +5,7 @@ helpers and constants are in tests/helpers.py; the fakes in tests/fakes/."""
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,3 +123,14 @@ def fault_servers(sts_server: LoopbackServer) -> Iterator[Servers]:
 def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fault_servers: Servers) -> World:
     """aws-login's environment pointing at the fault proxies (reset for this test)."""
     return make_world(monkeypatch, tmp_path, fault_servers)
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[str]]]:
+    """Processes a test starts (append them): killed, if still running, when it ends."""
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(30)

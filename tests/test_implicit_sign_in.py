@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -167,16 +166,6 @@ def test_the_browser_is_asked_for_the_registration_scopes() -> None:
 
 # --------------------------------------------------------------------------- waits on the terminal
 
-@pytest.fixture
-def first() -> Iterator[list[subprocess.Popen[str]]]:
-    started: list[subprocess.Popen[str]] = []
-    yield started
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.wait(30)
-
-
 def _signing_in(argv: tuple[str, ...], started: list[subprocess.Popen[str]]) -> list[str]:
     """Start `argv` without a terminal (an explicit sign-in: the code on its stderr); return
     once it shows the device code, i.e. holds its locks. Its stderr lines so far."""
@@ -205,14 +194,14 @@ def _signing_in(argv: tuple[str, ...], started: list[subprocess.Popen[str]]) -> 
      "asking for an MFA code)..."),
 ])
 def test_a_wait_on_another_sign_in_is_shown_on_the_terminal(
-        sso_env: Path, fake_sso: FakeSso, first: list[subprocess.Popen[str]],
+        sso_env: Path, fake_sso: FakeSso, processes: list[subprocess.Popen[str]],
         first_argv: tuple[str, ...], second_argv: tuple[str, ...], wait: str) -> None:
-    _signing_in(first_argv, first)
+    _signing_in(first_argv, processes)
     with PtySession(second_argv, dict(os.environ)) as person:
         person.wait_for(f"aws-login: {wait}")
         fake_sso.approve()
         done = person.finish()
-    assert first[0].wait(60) == 0
+    assert processes[0].wait(60) == 0
     assert done.code == 0, done.err
     assert json.loads(done.out)["Version"] == 1
     assert done.err == f"aws-login: {wait}\n"  # stderr keeps it too; no sign-in of its own
@@ -221,15 +210,15 @@ def test_a_wait_on_another_sign_in_is_shown_on_the_terminal(
 
 
 def test_a_profile_waiting_on_a_login_says_so_on_the_terminal(
-        profile_config: Path, fake_sso: FakeSso, first: list[subprocess.Popen[str]]) -> None:
-    _signing_in((*AWS_LOGIN, "login", "--profile", "corp-admin", "--use-device-code"), first)
+        profile_config: Path, fake_sso: FakeSso, processes: list[subprocess.Popen[str]]) -> None:
+    _signing_in((*AWS_LOGIN, "login", "--profile", "corp-admin", "--use-device-code"), processes)
     wait = (f"aws-login: waiting for another aws-login to finish signing in to {START_URL} or "
             "refreshing that sign-in...")
     with PtySession(PROFILE, dict(os.environ)) as person:
         person.wait_for(wait)
         fake_sso.approve()
         done = person.finish()
-    assert first[0].wait(60) == 0
+    assert processes[0].wait(60) == 0
     assert done.code == 0, done.err
     assert done.screen == f"{wait}\r\n"
     assert fake_sso.calls["StartDeviceAuthorization"] == 1

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -262,18 +261,8 @@ def _lines(stream: object, into: list[str], seen: threading.Event, wanted: str) 
             seen.set()
 
 
-@pytest.fixture
-def two_processes() -> Iterator[list[subprocess.Popen[str]]]:
-    started: list[subprocess.Popen[str]] = []
-    yield started
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.wait(30)
-
-
 def test_an_identical_request_waiting_on_a_sign_in_says_so(
-        sso_env: Path, fake_sso: FakeSso, two_processes: list[subprocess.Popen[str]]) -> None:
+        sso_env: Path, fake_sso: FakeSso, processes: list[subprocess.Popen[str]]) -> None:
     argv = [sys.executable, "-m", "aws_login", "getcallerid", "--use-cache", *SIGN_IN,
             "--use-device-code", *SSO_ROLE]
     waiting = ("aws-login: waiting for another aws-login getting the same credentials (it may "
@@ -285,14 +274,14 @@ def test_an_identical_request_waiting_on_a_sign_in_says_so(
         process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    stdin=subprocess.DEVNULL, text=True, env=dict(os.environ),
                                    start_new_session=True)  # never on the runner's terminal
-        two_processes.append(process)
+        processes.append(process)
         reader = threading.Thread(target=_lines, args=(process.stderr, outputs[index],
                                                        events[index], wanted), daemon=True)
         reader.start()
         readers.append(reader)
         assert events[index].wait(60), outputs[index]  # the first one is in its sign-in
     fake_sso.approve()
-    for process, reader in zip(two_processes, readers, strict=True):
+    for process, reader in zip(processes, readers, strict=True):
         assert process.wait(60) == 0
         reader.join(30)
     assert outputs[1] == [waiting]  # and nothing else: it found the first one's credentials

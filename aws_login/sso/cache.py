@@ -10,8 +10,8 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
-from aws_login.errors import AwsLoginError, OperationError
-from aws_login.files import exclusive_lock, read_text, write_private
+from aws_login.errors import AwsLoginError
+from aws_login.files import exclusive_lock, read_text, remove, write_private
 from aws_login.model import ClientRegistration, SsoToken
 from aws_login.sso import tokenfile
 
@@ -47,14 +47,7 @@ class SsoCache:
 
     def drop_token(self, start_url: str) -> bool:
         """Forget the sign-in for `start_url` (e.g. one the portal refused); False: none."""
-        try:
-            self.token_path(start_url).unlink()
-        except FileNotFoundError:
-            return False
-        except OSError as exc:
-            raise OperationError(f"cannot remove {self.token_path(start_url)}: "
-                                 f"{exc.strerror or exc}") from None
-        return True
+        return remove(self.token_path(start_url))
 
     def tokens(self) -> Iterator[SsoToken]:
         """Every readable token in the cache (corrupt files are skipped quietly)."""
