@@ -4,26 +4,34 @@ else by resolving the start and running the steps (chain.py).
 With --use-cache, a hit answers without any network call or MFA prompt; a miss takes a lock
 per key, so that concurrent processes asking for the same identity fetch it once (and the
 others say that they wait: waits.py).
+
+A plan renewed again and again (--use-cache, a credential server) keeps its MFA session
+(mfa_session.py): the code is asked once per session, not once per role session.
 """
 
 from __future__ import annotations
 
+from aws_login import mfa_session, waits
 from aws_login import region as regions
-from aws_login import waits
 from aws_login.chain import run_steps
 from aws_login.context import Context
 from aws_login.mfa import with_mfa_code
-from aws_login.model import Acquired, Plan
+from aws_login.model import Acquired, Credentials, MfaInput, Plan
+from aws_login.record import replace
 from aws_login.sources import resolve_start
 
 
-def acquire(plan: Plan, ctx: Context) -> Acquired:
-    """Turn a validated Plan into the final credentials (from the cache with --use-cache)."""
+def acquire(plan: Plan, ctx: Context, keep: mfa_session.Keep | None = None) -> Acquired:
+    """Turn a validated Plan into the final credentials (from the cache with --use-cache).
+    `keep` holds the MFA session of a plan that will be acquired again (a credential
+    server's memory); with --use-cache the session cache keeps it instead."""
     if not plan.use_cache:
-        return acquire_fresh(plan, ctx)
+        return acquire_fresh(plan, ctx, keep)
     from aws_login.credentials_cache import CredentialsCache, cache_key, describe_plan
 
     cache = CredentialsCache(ctx.cache_dir / "sessions", ctx.warn)
+    if mfa_session.applies(plan):
+        keep = mfa_session.InSessionCache(plan, cache, ctx)
     key = cache_key(plan, ctx.environ)
     hit = cache.load(key, ctx.now())
     if hit is not None:
@@ -36,7 +44,7 @@ def acquire(plan: Plan, ctx: Context) -> Acquired:
         if hit is not None:
             ctx.log("final credentials stored by another process")
             return hit
-        acquired = acquire_fresh(plan, ctx)
+        acquired = acquire_fresh(plan, ctx, keep)
         if cache.store(key, acquired, ctx.now(), describe_plan(plan)):
             ctx.log("final credentials stored in the session cache")
         else:
@@ -44,12 +52,38 @@ def acquire(plan: Plan, ctx: Context) -> Acquired:
         return acquired
 
 
-def acquire_fresh(plan: Plan, ctx: Context) -> Acquired:
-    """Run the Plan without the cache: the MFA code, the start, then the steps."""
-    mfa = with_mfa_code(plan, ctx)
+def acquire_fresh(plan: Plan, ctx: Context, keep: mfa_session.Keep | None = None) -> Acquired:
+    """Run the Plan without the credentials cache: the MFA code, the start, then the steps
+    (the hops signed by the kept MFA session when there is one)."""
+    if keep is None or not mfa_session.applies(plan):
+        mfa = with_mfa_code(plan, ctx)
+        return _run_steps(_start(plan, ctx), plan, mfa, ctx)
+    with keep.held(ctx):
+        session = keep.load(ctx)
+        if session is None:
+            mfa = with_mfa_code(plan, ctx)
+            start = _start(plan, ctx)
+            if not start.is_long_term:
+                ctx.log("no MFA session: GetSessionToken needs an IAM user's keys; the code "
+                        "goes with the first hop, and is asked again at each renewal")
+                return _run_steps(start, plan, mfa, ctx)
+            buy = replace(plan, session_step=mfa_session.session_step(plan), hops=())
+            session = _run_steps(start, buy, mfa, ctx).credentials
+            keep.store(session, ctx)
+            ctx.log(f"MFA session kept until {session.expiration}")
+        else:
+            ctx.log("hops signed by the kept MFA session")
+    return _run_steps(session, replace(plan, session_step=None), None, ctx)
+
+
+def _start(plan: Plan, ctx: Context) -> Credentials:
     if plan.region is not None:
         ctx.clients.use_region(plan.region)  # a role profile's own AssumeRole needs it too
-    start = resolve_start(plan.start, ctx)
+    return resolve_start(plan.start, ctx)
+
+
+def _run_steps(start: Credentials, plan: Plan, mfa: MfaInput | None,
+               ctx: Context) -> Acquired:
     if not plan.session_step and not plan.hops:
         return Acquired(start, plan.region)
     choice = regions.chosen(plan.region, plan.start.profile, ctx)

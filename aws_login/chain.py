@@ -98,8 +98,11 @@ def _session_step(creds: Credentials, step: SessionStep, mfa: MfaInput | None,
     require_long_term(creds, step)
     sts = sts_for(creds, region)
     params: dict[str, Any] = {}
-    if step.duration is not None:
-        params["DurationSeconds"] = step.duration
+    duration = step.duration
+    if duration is None and mfa is not None:
+        duration = mfa.session_duration  # --mfa-session-duration: a session before hops
+    if duration is not None:
+        params["DurationSeconds"] = duration
     if step.kind is SessionStepKind.SESSION_TOKEN:
         if mfa is not None:
             params.update(SerialNumber=mfa.serial, TokenCode=mfa.token)

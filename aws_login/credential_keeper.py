@@ -1,6 +1,7 @@
 """The credentials a credential server hands out: held in memory and kept fresh by running
 the whole plan again (acquire.acquire: SSO refresh, role credentials, session step, every
-hop) in one background thread, ahead of the SDKs' own refresh window.
+hop) in one background thread, ahead of the SDKs' own refresh window. A plan with an MFA
+device keeps its MFA session (mfa_session.py), so a renewal asks for no code until it ends.
 
 botocore refreshes container credentials 15 minutes (advisory) and 10 minutes (mandatory)
 before they expire, so a re-acquisition starts when less than 20 minutes or half their
@@ -13,11 +14,11 @@ only wakes the thread (single flight: only that thread ever acquires).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from aws_login.context import Context
 from aws_login.errors import AwsLoginError, OperationError
+from aws_login.mfa_session import Keep
 from aws_login.model import Acquired, Credentials, Plan
 
 DEFAULT_LEAD = timedelta(minutes=20)
@@ -38,15 +39,10 @@ class Keeper:
     `changed` is notified after every attempt, so a test can wait for a state (say
     `refreshes >= 3`) instead of for time."""
 
-    def __init__(self, plan: Plan, ctx: Context, first: Acquired,
-                 acquire: Callable[[Plan, Context], Acquired] | None = None) -> None:
-        if acquire is None:
-            from aws_login.acquire import acquire as acquire_plan
-
-            acquire = acquire_plan
+    def __init__(self, plan: Plan, ctx: Context, first: Acquired, keep: Keep) -> None:
         self._plan = plan
         self._ctx = ctx
-        self._acquire: Callable[[Plan, Context], Acquired] = acquire
+        self._keep = keep  # the MFA session: the first acquisition's, used by every renewal
         self._lead_setting = ctx.environ.get(LEAD_VARIABLE)
         self.changed = threading.Condition()
         self._wake = threading.Event()
@@ -109,15 +105,15 @@ class Keeper:
 
     def _renew(self) -> None:
         try:
-            acquired = self._acquire(self._plan, self._ctx)
+            from aws_login.acquire import acquire, acquire_fresh
+
+            acquired = acquire(self._plan, self._ctx, self._keep)
             with self.changed:
                 held = self._creds.access_key_id
             if acquired.credentials.access_key_id == held:
                 # --use-cache handed back the very credentials we hold (the session cache
                 # serves them down to 15 minutes before expiry): get new ones.
-                from aws_login.acquire import acquire_fresh
-
-                acquired = acquire_fresh(self._plan, self._ctx)
+                acquired = acquire_fresh(self._plan, self._ctx, self._keep)
             with self.changed:
                 self._set(acquired.credentials)
                 self.refreshes += 1

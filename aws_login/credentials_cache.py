@@ -46,9 +46,23 @@ def key_input(plan: Plan, environ: Mapping[str, str]) -> str:
     Plan (secrets only as digests; the MFA code left out, see `MfaInput`), the environment
     settings outside the Plan, and a digest of the environment's keys. It is only hashed,
     never stored."""
+    return _key_json({"plan": key_form(plan)}, environ)
+
+
+def mfa_session_key(plan: Plan, environ: Mapping[str, str]) -> str:
+    """The name of the entry of a plan's MFA session (mfa_session.py): the start, the MFA
+    device and the partition decide it; the hops do not, so every role the user reaches
+    from that start shares one session, and one code."""
+    assert plan.mfa is not None
+    return _digest(_key_json({"mfa_session": {
+        "start": key_form(plan.start), "serial": plan.mfa.serial,
+        "partition": plan.partition}}, environ))
+
+
+def _key_json(subject: dict[str, object], environ: Mapping[str, str]) -> str:
     return json.dumps({
         "v": FORMAT_VERSION,
-        "plan": key_form(plan),
+        **subject,
         # Environment keys are part of the request, but only as a digest.
         "env_keys": _digest(environ.get("AWS_ACCESS_KEY_ID", "") + "\0"
                             + environ.get("AWS_SECRET_ACCESS_KEY", "") + "\0"

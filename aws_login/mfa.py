@@ -16,6 +16,7 @@ from aws_login.arns import validate_mfa_token
 from aws_login.context import Context
 from aws_login.errors import OperationError, UsageError
 from aws_login.model import MfaInput, Plan
+from aws_login.record import replace
 
 _CODE_RE = re.compile(r"[0-9]{6}")
 NO_CHANNEL_HINT = ("pass --mfa-token CODE or --mfa-process COMMAND, use --prompt ykman for a "
@@ -39,13 +40,13 @@ def with_code(mfa: MfaInput, ctx: Context) -> MfaInput:
         from aws_login.mfa_process import code_from_command
 
         code = code_from_command(settings.mfa_process, ctx)
-        return MfaInput(mfa.serial, _checked(code, f"--mfa-process {settings.mfa_process[0]}"))
+        return replace(mfa, token=_checked(code, f"--mfa-process {settings.mfa_process[0]}"))
     if settings.use_ykman:
         from aws_login.mfa_ykman import code_from_yubikey
 
         code = code_from_yubikey(settings.ykman_account or mfa.serial, mfa.serial, ctx)
-        return MfaInput(mfa.serial, _checked(code, "ykman"))
-    return MfaInput(mfa.serial, ask_code(mfa.serial, ctx))
+        return replace(mfa, token=_checked(code, "ykman"))
+    return replace(mfa, token=ask_code(mfa.serial, ctx))
 
 
 def ask_code(serial: str, ctx: Context) -> str:

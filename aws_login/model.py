@@ -54,6 +54,9 @@ class ChainStep:
 class MfaInput:
     serial: str
     token: str | None = field(default=None, repr=False, in_key=False)  # None: ask; new every 30 s
+    # --mfa-session-duration: how long a GetSessionToken session bought with the code lasts
+    # (mfa_session.py). It changes when a code is asked again, not whose credentials result.
+    session_duration: int | None = field(default=None, in_key=False)
 
 
 class SessionStepKind(enum.Enum):

@@ -23,6 +23,8 @@ Lock = Callable[[Callable[[], None]], AbstractContextManager[None]]
 
 SAME_CREDENTIALS = ("waiting for another aws-login getting the same credentials (it may be "
                     "signing in or asking for an MFA code)...")
+SAME_MFA_SESSION = ("waiting for another aws-login asking for an MFA code for the same MFA "
+                    "session...")
 
 
 def sign_in(start_url: str) -> str:

@@ -10,6 +10,7 @@ import base64
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -187,3 +188,19 @@ sso_role_name = ReadOnlyAccess
 # A hand-curated config file that dumpconfig merges into.
 BEFORE = "# my own settings\n[default]\nregion = eu-west-1\n\n[profile   'hand made']\n" \
          "output = json\n\n"
+
+
+def aws_cli_v2() -> str | None:
+    """The first `aws` on PATH that is the AWS CLI v2 (a v1 may come first, e.g. pip's)."""
+    for folder in os.get_exec_path():
+        path = shutil.which("aws", path=folder)
+        if path is None:
+            continue
+        try:
+            version = subprocess.run([path, "--version"], capture_output=True, text=True,
+                                     timeout=60).stdout
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if version.startswith("aws-cli/2."):
+            return path
+    return None

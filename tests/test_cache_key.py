@@ -45,6 +45,8 @@ ENVIRON = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY":
            "AWS_PROFILE": "dev", "AWS_CONFIG_FILE": "/home/alice/.aws/config"}
 # What the key may leave out, as (record type, field): one entry per deliberate exception.
 UNKEYED = {("MfaInput", "token"),  # a new code every 30 s, asked only on a miss
+           # how long the MFA session lasts: when a code is asked again, not whose credentials
+           ("MfaInput", "session_duration"),
            # whether a sign-in may show itself on stderr: how, not which credentials
            ("CachedToken", "asked")}
 
@@ -81,7 +83,7 @@ SAMPLES: list[Plan] = [
         session_step=SessionStep(SessionStepKind.FEDERATION_TOKEN, 3600, "fed-alice",
                                  '{"Version":"2012-10-17","Statement":[]}'),
         hops=HOPS,
-        mfa=MfaInput(MFA_SERIAL, MFA_CODE),
+        mfa=MfaInput(MFA_SERIAL, MFA_CODE, 28800),
         partition="aws",
         use_cache=True,
     )

@@ -27,16 +27,19 @@ from aws_login.cli import build_parser
 from aws_login.context import Context
 from aws_login.credential_keeper import Keeper, refresh_lead
 from aws_login.credential_server import CredentialServer
+from aws_login.mfa_session import InMemory
 from aws_login.options.credentials import build_plan
 from tests.fakes.faults import Fault, World
 from tests.fakes.faults import user_keys as world_user_keys
-from tests.fakes.moto_server import Recorder
+from tests.fakes.moto_server import LoopbackServer, Recorder
 from tests.fakes.sso import FakeSso
 from tests.helpers import (
+    MFA_SERIAL,
     ROLE_A,
     ROLE_A_ARN,
     ROLE_B,
     SSO_ROLE,
+    aws_cli_v2,
     cached_grant,
     no_sleep,
     run_cli,
@@ -64,7 +67,8 @@ def in_process(clock: Clock, *words: str) -> tuple[Context, Keeper, io.StringIO]
                   now=clock.now, sleep=no_sleep, monotonic=lambda: 0.0, tty=None)
     args = build_parser("serve").parse_args(["serve", *words])
     plan = build_plan(args, ctx)
-    return ctx, Keeper(plan, ctx, acquire(plan, ctx)), err
+    keep = InMemory()
+    return ctx, Keeper(plan, ctx, acquire(plan, ctx, keep), keep), err
 
 
 @pytest.fixture
@@ -271,6 +275,54 @@ def test_fault_during_renewal_keeps_serving_then_expires_then_recovers(
     assert err.getvalue().splitlines()[1:] == ["aws-login: the credentials are renewed again"]
 
 
+def code_process(tmp_path: Path) -> tuple[list[str], Path]:
+    """--mfa-process words for a program that prints a new code per run (111111, 222222,
+    ...) and counts its runs in a file."""
+    runs = tmp_path / "runs"
+    script = tmp_path / "code.py"
+    script.write_text("import pathlib\n"
+                      f"runs = pathlib.Path({str(runs)!r})\n"
+                      "count = len(runs.read_text()) if runs.exists() else 0\n"
+                      "runs.write_text('x' * (count + 1))\n"
+                      "print(str(count + 1) * 6)\n")
+    return ["--mfa-process", f"{sys.executable} {script}"], runs
+
+
+def test_mfa_is_asked_once_per_session_across_renewals(
+        user_keys: None, calls: Recorder, running: list[CredentialServer],
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # moto's credentials run on the real clock, the keeper on the test's: a fixed lead keeps
+    # each renewal due 20 minutes before the credentials' end, however far the clock went.
+    monkeypatch.setenv("AWS_LOGIN_SERVER_REFRESH_LEAD", "1200")
+    words, runs = code_process(tmp_path)
+    clock = Clock()
+    _ctx, keeper, err = in_process(clock, "--assume-roles", ROLE_A, "--mfa-serial",
+                                   MFA_SERIAL, *words, "--mfa-session-duration", "7200")
+    server = start(keeper, running)
+    assert calls.actions() == ["GetSessionToken", "GetCallerIdentity", "AssumeRole"]
+    assert calls.only("GetSessionToken").params["TokenCode"] == "111111"
+    session_ends = datetime.fromisoformat(
+        calls.only("GetSessionToken").response_values("Expiration")[0].replace("Z", "+00:00"))
+    for renewal in (1, 2, 3):
+        clock.value = keeper.expiration - timedelta(minutes=20)  # due; the session has 80 min
+        assert get(server)[0] == 200
+        wait_until(keeper, lambda k, n=renewal: k.refreshes + k.failures >= n)
+    assert (keeper.refreshes, err.getvalue()) == (3, "")
+    # Each renewal: the hop signed by the kept session; no code, no GetSessionToken.
+    assert calls.actions().count("GetSessionToken") == 1
+    assert len(calls.of("AssumeRole")) == 4
+    assert all("TokenCode" not in call.params for call in calls.of("AssumeRole"))
+    assert len(runs.read_text()) == 1
+    # The session nearly over: the next renewal spends a new code on a new session.
+    clock.value = session_ends - timedelta(minutes=10)
+    assert get(server)[0] == 503  # the test's clock jumped past the role credentials too
+    wait_until(keeper, lambda k: k.refreshes + k.failures >= 4)
+    assert keeper.refreshes == 4
+    assert [call.params["TokenCode"] for call in calls.of("GetSessionToken")] == ["111111",
+                                                                                   "222222"]
+    assert len(runs.read_text()) == 2
+
+
 def test_long_term_keys_cannot_be_served(user_keys: None, calls: Recorder) -> None:
     result = run_cli(["runas", "--server", "--", "true"])
     assert (result.code, result.out) == (1, "")
@@ -326,6 +378,40 @@ def test_boto3_child_survives_three_lifetimes(user_keys: None, calls: Recorder,
     # Each plan also asks who the caller is (the role session name), besides the child.
     assert len(calls.of("GetCallerIdentity")) == seen["calls"] + 1 + renewals
     assert token not in done.stderr and token not in done.stdout  # not in --debug
+
+
+# An AWS CLI v2 child: a new `aws` process per call (as a script's commands are), each reading
+# the server afresh, until 12 calls; any failure fails it.
+AWS_CLI_JOB = """\
+for n in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    "$AWS" sts get-caller-identity --endpoint-url "$STS" --region us-east-1 \\
+        --query Arn --output text || exit 9
+    sleep 0.5
+done
+"""
+
+
+def test_aws_cli_child_survives_three_lifetimes_and_mfa_is_asked_once(
+        user_keys: None, calls: Recorder, sts: LoopbackServer, tmp_path: Path) -> None:
+    aws = aws_cli_v2()
+    if aws is None:
+        pytest.skip("the AWS CLI v2 is not installed (.ci/run installs Debian's awscli)")
+    words, runs = code_process(tmp_path)
+    env = dict(os.environ, AWS_LOGIN_SERVER_REFRESH_LEAD="898", AWS=aws, STS=sts.url)
+    done = run_process(["runas", "--server", "--debug", "--assume-roles", ROLE_A,
+                        "--duration", "900", "--mfa-serial", MFA_SERIAL, *words, "--",
+                        "bash", "-c", AWS_CLI_JOB], env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines() == [ROLE_A_ARN] * 12
+    renewals = done.stderr.count("credentials renewed, valid until")
+    assert renewals >= 3
+    assert len(calls.of("AssumeRole")) == 1 + renewals  # one full plan per renewal
+    child_keys = {call.key_id for call in calls.of("GetCallerIdentity")
+                  if call.key_id in {key for hop in calls.of("AssumeRole")
+                                     for key in hop.response_values("AccessKeyId")}}
+    assert len(child_keys) >= 3  # the CLI saw the renewed credentials
+    assert calls.actions().count("GetSessionToken") == 1
+    assert len(runs.read_text()) == 1  # one code for the whole job
 
 
 # Writes its environment's token to argv[1], then waits for argv[1] + ".go" to appear.

@@ -7,7 +7,6 @@ from __future__ import annotations
 import configparser
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -19,7 +18,14 @@ import pytest
 from aws_login.sso.cache import cache_key
 from tests.fakes.moto_server import LoopbackServer
 from tests.fakes.sso import FakeSso
-from tests.helpers import START_URL, cached_grant, error_line, run_cli, write_token
+from tests.helpers import (
+    START_URL,
+    aws_cli_v2,
+    cached_grant,
+    error_line,
+    run_cli,
+    write_token,
+)
 
 TOKEN_KEYS = {"startUrl", "region", "accessToken", "expiresAt", "clientId", "clientSecret",
               "registrationExpiresAt", "refreshToken"}
@@ -207,22 +213,6 @@ def boto3_identity(profile: str) -> str:
                           text=True, env=dict(os.environ), timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout
-
-
-def aws_cli_v2() -> str | None:
-    """The first `aws` on PATH that is the AWS CLI v2 (a v1 may come first, e.g. pip's)."""
-    for folder in os.get_exec_path():
-        path = shutil.which("aws", path=folder)
-        if path is None:
-            continue
-        try:
-            version = subprocess.run([path, "--version"], capture_output=True, text=True,
-                                     timeout=60).stdout
-        except (OSError, subprocess.SubprocessError):
-            continue
-        if version.startswith("aws-cli/2."):
-            return path
-    return None
 
 
 def bundled_data(aws: str) -> Path:

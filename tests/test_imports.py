@@ -127,7 +127,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
               "configgen", "render", "completion", "awsconfig", "sso", "sso.loopback",
               "sso.tokenfile", "sso.cache", "sso.cli_cache", "sso.oidc", "sso.portal",
               "sso.known_roles", "sso.advice", "prompts", "prompts.*"),
-    "core": ("region", "mfa", "mfa_process", "mfa_ykman", "process", "chain",
+    "core": ("region", "mfa", "mfa_process", "mfa_ykman", "mfa_session", "process", "chain",
              "credentials_cache", "acquire", "sources", "sources.*", "sso.flows", "sso.tokens",
              "sso.token_sources", "sso.discovery", "sso.profile_tokens", "credentials_file",
              "cache_entries", "waits", "credential_keeper", "credential_server"),

@@ -208,7 +208,9 @@ def test_botocore_runs_the_helper_and_the_code_typed_on_the_tty_reaches_sts(
         done = person.finish()
     assert (done.code, done.err) == (0, "")
     assert json.loads(done.out)["arn"] == ROLE_A_ARN
-    assert assume_role_code(calls) == "135790"
+    # With --use-cache the code buys the kept MFA session (mfa_session.py), which signs the hop.
+    assert calls.only("GetSessionToken").params["TokenCode"] == "135790"
+    assert "TokenCode" not in calls.only("AssumeRole").params
     assert "135790" not in done.screen
 
 

@@ -91,9 +91,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("--command is empty; give the command to run")
     from aws_login import region as regions
     from aws_login.acquire import acquire
+    from aws_login.mfa_session import InMemory
 
     plan = credential_options.build_plan(args, ctx)
-    acquired = acquire(plan, ctx)
+    # A server renews the plan: its MFA session is kept in memory for those renewals.
+    keep = InMemory() if args.server else None
+    acquired = acquire(plan, ctx, keep)
     region = acquired.region
     if region is None and (plan.start.profile or ctx.environ.get("AWS_PROFILE")):
         # The child loses AWS_PROFILE, so it must get the profile's region explicitly.
@@ -108,7 +111,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from aws_login.credential_keeper import Keeper
     from aws_login.credential_server import CredentialServer
 
-    server = CredentialServer(Keeper(plan, ctx, acquired))  # bound now, served once started
+    assert keep is not None
+    server = CredentialServer(Keeper(plan, ctx, acquired, keep))  # bound now, served once started
     ctx.log.add_secret(server.token)
     ctx.log(f"credential server on {server.authority}")
     env = server_environment(ctx.environ, server.url, server.token, region)

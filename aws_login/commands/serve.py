@@ -60,9 +60,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from aws_login.acquire import acquire
     from aws_login.credential_keeper import Keeper
     from aws_login.credential_server import CredentialServer
+    from aws_login.mfa_session import InMemory
 
     plan = credential_options.build_plan(args, ctx)
-    keeper = Keeper(plan, ctx, acquire(plan, ctx))
+    keep = InMemory()
+    keeper = Keeper(plan, ctx, acquire(plan, ctx, keep), keep)
 
     def log_request(method: str, path: str, status: int) -> None:
         ctx.warn(f"{method} {path}: {status}")

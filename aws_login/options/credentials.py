@@ -102,6 +102,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     chain.add_argument(
         "--mfa-token", metavar="CODE",
         help="the current 6-digit MFA code, e.g. --mfa-token 123456")
+    chain.add_argument(
+        "--mfa-session-duration", metavar="SECONDS", type=seconds,
+        help="when the credentials are renewed (--use-cache, runas --server, serve), the MFA "
+             "code buys a GetSessionToken session of this length that signs the hops, so the "
+             "code is asked once per session, e.g. --mfa-session-duration 28800 (900-129600; "
+             "default 43200)")
     prompt_options.add_arguments(parser)
 
 
@@ -152,6 +158,7 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
     if args.external_id is not None and not hops:
         raise UsageError("--external-id applies to the first role of --assume-roles; add it")
 
+    mfa = _mfa(args, needs_sts=bool(hops or session_step), has_hops=bool(hops))
     # Last: reading the assertion may ask which role to take, after every cheap check passed.
     start = source.spec(args, ctx, StartSettings(region, start_duration))
     partition = _start_partition(source.starting_role(start), partition, region)
@@ -160,7 +167,7 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
         region=region,
         session_step=session_step,
         hops=tuple(hops),
-        mfa=_mfa(args, needs_sts=bool(hops or session_step)),
+        mfa=mfa,
         partition=partition,
         use_cache=args.use_cache,
     )
@@ -261,19 +268,28 @@ def _federation_policy(value: str) -> str:
     return packed
 
 
-def _mfa(args: argparse.Namespace, needs_sts: bool) -> MfaInput | None:
+def _mfa(args: argparse.Namespace, needs_sts: bool, has_hops: bool) -> MfaInput | None:
     if args.mfa_serial is None:
         if args.mfa_token is not None:
             raise UsageError("--mfa-token needs --mfa-serial (the MFA device ARN)")
+        if args.mfa_session_duration is not None:
+            raise UsageError("--mfa-session-duration needs --mfa-serial (the MFA device ARN)")
         return None
     if not needs_sts:
         raise UsageError("--mfa-serial applies to the first STS call; add --assume-roles or "
                          "--get-session-token")
     serial = arns.validate_mfa_serial(args.mfa_serial)
-    if args.mfa_token is not None:
-        return MfaInput(serial, arns.validate_mfa_token(args.mfa_token))
+    session_duration = args.mfa_session_duration
+    if session_duration is not None:
+        if not has_hops:
+            raise UsageError("--mfa-session-duration sets the session that signs "
+                             "--assume-roles; without hops, use --duration for "
+                             "--get-session-token")
+        check_range("--mfa-session-duration", session_duration, SESSION_STEP_DURATION,
+                    "GetSessionToken")
     # No code: from --mfa-process, ykman or a question, only when the cache cannot serve.
-    return MfaInput(serial, None)
+    token = None if args.mfa_token is None else arns.validate_mfa_token(args.mfa_token)
+    return MfaInput(serial, token, session_duration)
 
 
 def seconds(text: str) -> int:
