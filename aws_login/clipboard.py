@@ -92,18 +92,21 @@ def find(ctx: Context) -> Clipboard:
     forced = environ.get("AWS_LOGIN_CLIPBOARD", "").strip()
     if forced:
         return _forced(forced, ctx)
+    term = environ.get("TERM", "")
     for method, reason in candidates(environ, _platform()):
         if method == OSC52:
-            if environ.get("TERM", "") not in _NO_OSC52_TERMS and _has_terminal(ctx):
+            if term not in _NO_OSC52_TERMS and _has_terminal(ctx):
                 return Clipboard(OSC52, None, reason)
             continue
         program = _which(method, environ)
         if program is not None:
             return Clipboard(method, program, reason)
-    where = ("over SSH without a forwarded display, and no terminal to send OSC 52 to"
-             if over_ssh(environ) else
-             "no wl-copy, xclip, xsel, pbcopy or clip.exe for this session, and no terminal "
-             "to send OSC 52 to")
+    terminal = (f"a terminal (TERM={term}) that cannot take OSC 52"
+                if term in _NO_OSC52_TERMS and _has_terminal(ctx)
+                else "no terminal to send OSC 52 to")
+    where = ("over SSH without a forwarded display" if over_ssh(environ) else
+             "no wl-copy, xclip, xsel, pbcopy or clip.exe for this session")
+    where = f"{where}, and {terminal}"
     raise OperationError(f"--copy: no clipboard to copy to ({where}); run it at a terminal, "
                          "install a clipboard program, or leave out --copy")
 
@@ -113,7 +116,8 @@ def copy_secret(clipboard: Clipboard, text: str, what: str, secret: str, ctx: Co
     """Put `text` on the clipboard and say on stderr how, and that it is a secret: `what` it
     is ("the sign-in URL") and `secret`, what to do with it ("it is a secret: ...")."""
     ctx.log.add_secret(text)  # a program's error message could repeat it
-    if clipboard.program is None:
+    if clipboard.method == OSC52:
+        ctx.log(f"clipboard: OSC 52 to {ctx.tty_path} ({clipboard.reason})")
         _write_osc52(text, ctx)
         ctx.warn(f"sent {what} to your terminal's clipboard as an OSC 52 escape "
                  f"({clipboard.reason}); {secret}")
