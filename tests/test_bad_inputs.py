@@ -5,10 +5,10 @@ request logs of moto (STS), FakeSso (sso-oidc + portal) and the federation fake 
 Most rows give the whole of stderr; a `part` row gives a part of the one error line (and
 checks that there is exactly one). The subjects: role ARNs, role session options, durations,
 MFA, the session step, regions and partitions, profiles and AWS config files, output forms,
-runas commands, the command line itself, the console, SSO options, dumpconfig, token files,
-the internal SSO cache, SAML and web identity inputs, and environment variables. Files the
-rows name ({tmp}/...) are made by make_files: folders, FIFOs, sockets, devices, huge,
-unreadable, non-UTF-8, truncated and mistyped files.
+the clipboard (--copy), runas commands, the command line itself, the console, SSO options,
+dumpconfig, token files, the internal SSO cache, SAML and web identity inputs, and
+environment variables. Files the rows name ({tmp}/...) are made by make_files: folders,
+FIFOs, sockets, devices, huge, unreadable, non-UTF-8, truncated and mistyped files.
 """
 
 from __future__ import annotations
@@ -300,6 +300,32 @@ OUTPUT_FORMS = (
         "--unset-stale applies to shell exports; drop it or --credential-helper"),
     part("dumpcreds", ("--outform", "fish", "--credential-helper"),
          "argument --credential-helper: not allowed with argument --outform"),
+    Row("dumpcreds", ("--copy", "--credential-helper"),
+        "--copy puts shell exports on the clipboard, and credential_process JSON is read by "
+        "programs, not pasted; drop --copy or --credential-helper"),
+    Row("dumpcreds", ("--copy", "--write-profile", "dev"),
+        "--copy and --write-profile both say where the credentials go; give only one"),
+    Row("dumpcreds", ("--copy", "--unset-stale"),
+        "--unset-stale is for output that a shell sources, and with --copy nothing is "
+        "printed; drop --unset-stale or --copy"),
+)
+
+# --copy: which clipboard is checked before any network call (run_cli: no terminal)
+NO_SESSION = (("SSH_CONNECTION", ""), ("SSH_TTY", ""), ("PATH", "{tmp}/folder"))
+CLIPBOARD = (
+    Row("dumpcreds", ("--copy",), "AWS_LOGIN_CLIPBOARD 'klipper' is not a clipboard method; "
+        "use one of wl-copy, xclip, xsel, pbcopy, clip.exe, osc52, or unset it to let "
+        "aws-login choose", env=(("AWS_LOGIN_CLIPBOARD", "klipper"),)),
+    Row("console", ("--copy",), "--copy: no clipboard to copy to (no wl-copy, xclip, xsel, "
+        "pbcopy or clip.exe for this session, and no terminal to send OSC 52 to); run it at a "
+        "terminal, install a clipboard program, or leave out --copy", code=1,
+        env=(*NO_SESSION, ("AWS_LOGIN_CLIPBOARD", ""))),
+    Row("dumpcreds", ("--copy",), "--copy: AWS_LOGIN_CLIPBOARD=xclip, but xclip is not on "
+        "PATH; install it, or set AWS_LOGIN_CLIPBOARD to another method", code=1,
+        env=(*NO_SESSION, ("AWS_LOGIN_CLIPBOARD", "xclip"))),
+    Row("dumpcreds", ("--copy",), "--copy: AWS_LOGIN_CLIPBOARD=osc52, but there is no "
+        "terminal to send the escape to; run it at a terminal, or set AWS_LOGIN_CLIPBOARD to "
+        "a clipboard program", code=1, env=(("AWS_LOGIN_CLIPBOARD", "osc52"),)),
 )
 
 RUNAS_COMMANDS = (
@@ -568,6 +594,7 @@ SUBJECTS: dict[str, tuple[Row, ...]] = {
     "regions": REGIONS,
     "profiles": PROFILES_AND_CONFIG_FILES,
     "output": OUTPUT_FORMS,
+    "clipboard": CLIPBOARD,
     "runas": RUNAS_COMMANDS,
     "command-line": COMMAND_LINE,
     "console": CONSOLE,
@@ -659,7 +686,7 @@ def test_bad_input_gets_its_message_and_no_request(
 
 
 def test_the_table_covers_every_command_once_per_case() -> None:
-    assert len(ROWS) == 163
+    assert len(ROWS) == 170
     assert {row.command for row in ROWS} == {"console", "dumpconfig", "importcache",
                                              "clearcache", "dumpcreds", "getcallerid", "runas",
                                              "login"}

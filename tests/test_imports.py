@@ -126,7 +126,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "edges": ("context", "aws_errors", "sts", "clients", "federation", "saml_assertion",
               "configgen", "render", "completion", "awsconfig", "sso", "sso.loopback",
               "sso.tokenfile", "sso.cache", "sso.cli_cache", "sso.oidc", "sso.portal",
-              "sso.known_roles", "sso.advice", "prompts", "prompts.*"),
+              "sso.known_roles", "sso.advice", "prompts", "prompts.*", "clipboard"),
     "core": ("region", "mfa", "mfa_process", "mfa_ykman", "mfa_session", "process", "chain",
              "credentials_cache", "acquire", "sources", "sources.*", "sso.flows", "sso.tokens",
              "sso.token_sources", "sso.discovery", "sso.profile_tokens", "credentials_file",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from urllib.parse import quote
 
+from aws_login import clipboard
 from aws_login import region as regions
 from aws_login.acquire import acquire
 from aws_login.arns import partition_of_region
@@ -37,6 +38,7 @@ examples:
   aws-login console --region eu-west-1 --destination https://eu-west-1.console.aws.amazon.com/ec2/home
   aws-login console --no-browser --console-duration 7200    # print the URL, a 2-hour session
   aws-login console --logout-first --profile prod           # replace the browser's session
+  aws-login console --copy --profile dev    # the URL to the clipboard (over SSH: your terminal's)
 Long-term IAM user keys are turned into GetFederationToken credentials first (said on stderr).
 AWS_LOGIN_FEDERATION_URL replaces the sign-in federation endpoint (tests, private partitions).
 """
@@ -67,6 +69,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--issuer", metavar="URL",
         help="where the console sends you when the session ends, e.g. --issuer "
              f"https://portal.example.com (default: {DEFAULT_ISSUER})")
+    group.add_argument(
+        "--copy", action="store_true",
+        help="put the sign-in URL on the clipboard instead of opening a browser (wl-copy, "
+             "xclip, xsel, pbcopy or clip.exe; over SSH the terminal's, by an OSC 52 "
+             "escape), e.g. to paste it into a browser on another machine")
     credential_options.add_arguments(parser)
 
 
@@ -76,6 +83,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.destination is not None:
         check_destination(args.destination, override is not None)
     issuer = _issuer(args.issuer)
+    clip = clipboard.find(ctx) if args.copy else None  # none: fail before any sign-in
 
     acquired = acquire(plan, ctx)
     choice = regions.chosen(acquired.region, plan.start.profile, ctx)
@@ -97,6 +105,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     login = login_url(endpoints.federation, token, destination, issuer)
     urls = browser_urls(endpoints, login)
     ctx.log.add_secret(login, quote(login, safe=""), *urls)
+    if clip is not None:
+        return _copy(urls, clip, ctx)
     return _deliver(urls, args.no_browser, ctx)
 
 
@@ -143,6 +153,17 @@ def _deliver(urls: list[str], no_browser: bool, ctx: Context) -> int:
     ctx.warn(f"warning: this URL signs whoever opens it in to the AWS console for the next "
              f"{SIGNIN_URL_LIFETIME_MINUTES} minutes; treat it as a secret (do not paste it "
              "into chats, tickets or shell history)")
+    return 0
+
+
+def _copy(urls: list[str], clip: clipboard.Clipboard, ctx: Context) -> int:
+    if len(urls) > 1:
+        ctx.warn(f"to replace an existing console session, first open {urls[0]} in the same "
+                 "browser, then paste the sign-in URL")
+    clipboard.copy_secret(
+        clip, urls[-1], "the sign-in URL",
+        f"it is a secret: for {SIGNIN_URL_LIFETIME_MINUTES} minutes it signs whoever opens it "
+        "in to the AWS console, so paste it only into a browser", ctx)
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from aws_login import clipboard
 from aws_login.context import Context
 from aws_login.errors import AwsLoginError, UsageError
 from aws_login.options import credentials as credential_options
@@ -24,6 +25,7 @@ examples (these forms stop when aws-login fails, so a failure cannot pass for su
   source <(aws-login dumpcreds --unset-stale --profile dev)   # a failure clears the old keys
   aws-login dumpcreds --profile dev --assume-roles arn:aws:iam::123456789012:role/Admin \
       --write-profile dev-admin   # into ~/.aws/credentials
+  aws-login dumpcreds --copy --outform fish --profile dev   # to the clipboard, not stdout
   # in ~/.aws/config:  credential_process = aws-login dumpcreds --credential-helper --profile dev
 """
 
@@ -45,6 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              "(AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials), for tools that read "
              "only that file, e.g. --write-profile dev-admin")
     output.add_argument(
+        "--copy", action="store_true",
+        help="put the export lines on the clipboard instead of stdout (wl-copy, xclip, xsel, "
+             "pbcopy or clip.exe; over SSH the terminal's, by an OSC 52 escape), e.g. to paste "
+             "them into a shell on another machine")
+    output.add_argument(
         "--force", action="store_true",
         help="with --write-profile: overwrite a profile that holds long-term keys")
     output.add_argument(
@@ -59,6 +66,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.unset_stale and args.credential_helper:
         raise UsageError("--unset-stale applies to shell exports; drop it or "
                          "--credential-helper")
+    if args.copy:
+        _check_copy(args)
     outform = args.outform or default_outform(sys.platform, ctx.environ)
     try:
         return _run(args, ctx, outform)
@@ -81,6 +90,7 @@ def _run(args: argparse.Namespace, ctx: Context, outform: str) -> int:
         target = ProfileTarget(args.write_profile, args.force, ctx)
     elif args.force:
         raise UsageError("--force applies to --write-profile; add it, or drop --force")
+    clip = clipboard.find(ctx) if args.copy else None  # none: fail before acquiring
     acquired = acquire(plan, ctx)
     if target is not None:
         target.write(acquired.credentials, ctx.now(), ctx)
@@ -96,5 +106,23 @@ def _run(args: argparse.Namespace, ctx: Context, outform: str) -> int:
             fastpath.remember(ctx.argv, ctx.environ, text, expiration.timestamp())
     else:
         text = shell_exports(acquired.credentials, outform, plan.region)
+    if clip is not None:
+        clipboard.copy_secret(clip, text, f"the {outform} export lines",
+                              "they hold secret keys: paste them only into your shell", ctx)
+        return 0  # stdout stays empty: the product is on the clipboard
     ctx.stdout.write(text)
     return 0
+
+
+def _check_copy(args: argparse.Namespace) -> None:
+    """--copy puts shell exports on the clipboard: nothing else goes with it."""
+    if args.credential_helper:
+        raise UsageError("--copy puts shell exports on the clipboard, and credential_process "
+                         "JSON is read by programs, not pasted; drop --copy or "
+                         "--credential-helper")
+    if args.write_profile is not None:
+        raise UsageError("--copy and --write-profile both say where the credentials go; "
+                         "give only one")
+    if args.unset_stale:
+        raise UsageError("--unset-stale is for output that a shell sources, and with --copy "
+                         "nothing is printed; drop --unset-stale or --copy")
