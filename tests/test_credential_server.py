@@ -29,6 +29,7 @@ from aws_login.credential_keeper import Keeper, refresh_lead
 from aws_login.credential_server import CredentialServer
 from aws_login.mfa_session import InMemory
 from aws_login.options.credentials import build_plan
+from aws_login.retry import ATTEMPTS
 from tests.fakes.faults import Fault, World
 from tests.fakes.faults import user_keys as world_user_keys
 from tests.fakes.moto_server import LoopbackServer, Recorder
@@ -275,6 +276,37 @@ def test_fault_during_renewal_keeps_serving_then_expires_then_recovers(
     assert err.getvalue().splitlines()[1:] == ["aws-login: the credentials are renewed again"]
 
 
+def test_portal_fault_during_renewal_keeps_serving_then_recovers(
+        world: World, running: list[CredentialServer]) -> None:
+    """The SSO side fails (GetRoleCredentials 500s, after the retries) during a renewal:
+    the held credentials are served, the failure said once, and the next attempt recovers."""
+    world.token_file(timedelta(hours=8))
+    clock = Clock()
+    _ctx, keeper, err = in_process(clock, "--use-cache", *SSO_ROLE, "--assume-roles", ROLE_B)
+    server = start(keeper, running)
+    first = json.loads(get(server)[1])["AccessKeyId"]
+    world.sso.always("GetRoleCredentials", Fault.HTTP_500)
+    clock.value = keeper.expiration - timedelta(minutes=19)
+    status, body, _headers = get(server)
+    assert (status, json.loads(body)["AccessKeyId"]) == (200, first)
+    wait_until(keeper, lambda k: k.failures >= 1)
+    assert world.sso.injected("GetRoleCredentials") == ATTEMPTS
+    status, body, _headers = get(server)
+    assert (status, json.loads(body)["AccessKeyId"]) == (200, first)  # still valid
+    world.sso.clear()
+    clock.value += timedelta(seconds=10)  # past the backoff
+    assert get(server)[0] == 200
+    wait_until(keeper, lambda k: k.refreshes >= 1)
+    status, body, _headers = get(server)
+    assert status == 200 and json.loads(body)["AccessKeyId"] != first
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("aws-login: could not renew the credentials (SSO GetRoleCredentials "
+                               "(111111111111/AdministratorAccess): InternalServerException: "
+                               f"injected http-500 (after {ATTEMPTS} attempts)); serving")
+    assert lines[1] == "aws-login: the credentials are renewed again"
+
+
 def code_process(tmp_path: Path) -> tuple[list[str], Path]:
     """--mfa-process words for a program that prints a new code per run (111111, 222222,
     ...) and counts its runs in a file."""
@@ -454,10 +486,14 @@ def test_token_is_on_no_command_line(user_keys: None, tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- serve
 
 def test_serve_prints_the_variables_logs_requests_and_stops_on_sigterm(
-        user_keys: None, tmp_path: Path) -> None:
+        user_keys: None, calls: Recorder, tmp_path: Path) -> None:
+    """A boto3 process in another "terminal" works through three credential lifetimes."""
+    env = dict(os.environ, AWS_LOGIN_SERVER_REFRESH_LEAD="898")  # renew every ~2 s
     proc = subprocess.Popen([sys.executable, "-m", "aws_login", "serve", "--outform", "linux",
-                             "--assume-roles", ROLE_A], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+                             "--assume-roles", ROLE_A, "--duration", "900"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True, env=env)
+    report = tmp_path / "report.json"
     try:
         assert proc.stdout is not None
         header = proc.stdout.readline()
@@ -469,16 +505,23 @@ def test_serve_prints_the_variables_logs_requests_and_stops_on_sigterm(
                                     "AWS_CONTAINER_CREDENTIALS_FULL_URI"]
         child_env = {k: v for k, v in os.environ.items()
                      if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-        child = subprocess.run(
-            [sys.executable, "-c", "import boto3; print(boto3.client('sts', region_name="
-             "'us-east-1').get_caller_identity()['Arn'])"],
-            env={**child_env, **settings}, capture_output=True, text=True, timeout=WAIT)
-        assert (child.returncode, child.stdout) == (0, ROLE_A_ARN + "\n"), child.stderr
+        child = subprocess.run([sys.executable, "-c", LONG_JOB, str(report)],
+                               env={**child_env, **settings}, capture_output=True, text=True,
+                               timeout=120)
+        assert child.returncode == 0, child.stderr
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=WAIT)
+    seen = json.loads(report.read_text())
+    assert (seen["arns"], seen["method"]) == ([ROLE_A_ARN], "container-role")
+    renewals = len(set(seen["keys"])) - 1
+    assert renewals >= 3
+    assert len(calls.of("AssumeRole")) in (1 + renewals, 2 + renewals)  # one may be under way
     assert (proc.returncode, out) == (0, "")
-    assert err == "aws-login: GET the credentials path: 200\naws-login: stopped\n"
+    lines = err.splitlines()
+    served = lines.count("aws-login: GET the credentials path: 200")
+    assert served >= 4 and lines == ["aws-login: GET the credentials path: 200"] * served + [
+        "aws-login: stopped"]
     assert settings["AWS_CONTAINER_AUTHORIZATION_TOKEN"] not in err
 
 
@@ -500,8 +543,10 @@ def test_serve_listen_elsewhere_is_warned(user_keys: None) -> None:
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None and proc.stderr is not None
     warning = proc.stderr.readline()
+    out = "".join(proc.stdout.readline() for _ in range(3))  # printed once SIGTERM is handled
     proc.send_signal(signal.SIGTERM)
-    out, _err = proc.communicate(timeout=WAIT)
+    rest, _err = proc.communicate(timeout=WAIT)
+    assert (proc.returncode, rest) == (0, "")
     assert warning.startswith("aws-login: warning: listening on 0.0.0.0:")
     assert warning.endswith(", beyond this machine's loopback: whoever can reach it and has "
                             "the token gets the credentials\n")

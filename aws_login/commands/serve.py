@@ -78,19 +78,20 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if not is_loopback(host):
         ctx.warn(f"warning: listening on {server.authority}, beyond this machine's loopback: "
                  "whoever can reach it and has the token gets the credentials")
-    ctx.stdout.write(shell_settings(
-        {"AWS_CONTAINER_CREDENTIALS_FULL_URI": server.url,
-         "AWS_CONTAINER_AUTHORIZATION_TOKEN": server.token}, outform,
-        "aws-login serve: set these where the credentials are wanted (Ctrl-C stops it)"))
-    ctx.stdout.flush()
     stopped = threading.Event()
 
     def on_term(_signum: int, _frame: FrameType | None) -> None:
         stopped.set()
 
+    # Before the variables are printed: whoever reads them may stop us at once.
     previous = signal.signal(signal.SIGTERM, on_term)
-    server.start()
     try:
+        ctx.stdout.write(shell_settings(
+            {"AWS_CONTAINER_CREDENTIALS_FULL_URI": server.url,
+             "AWS_CONTAINER_AUTHORIZATION_TOKEN": server.token}, outform,
+            "aws-login serve: set these where the credentials are wanted (Ctrl-C stops it)"))
+        ctx.stdout.flush()
+        server.start()
         while not stopped.wait(3600):  # Ctrl-C interrupts the wait: cli answers 130
             pass
     finally:
