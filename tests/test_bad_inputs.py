@@ -201,6 +201,19 @@ MFA = (
          "MFA code is not valid"),
     part("getcallerid", ("--assume-roles", ROLE_A, "--mfa-token", "123456"),
          "--mfa-token needs --mfa-serial (the MFA device ARN)"),
+    part("getcallerid", ("--assume-roles", ROLE_A, "--mfa-session-duration", "3600"),
+         "--mfa-session-duration needs --mfa-serial (the MFA device ARN)"),
+    part("getcallerid", ("--get-session-token", "--mfa-serial", MFA_SERIAL,
+                         "--mfa-session-duration", "3600"),
+         "--mfa-session-duration sets the session that signs --assume-roles; without hops, "
+         "use --duration for --get-session-token"),
+    part("getcallerid", ("--assume-roles", ROLE_A, "--mfa-serial", MFA_SERIAL,
+                         "--mfa-session-duration", "600"),
+         "--mfa-session-duration 600 is out of range; GetSessionToken allows 900-129600 "
+         "seconds"),
+    part("runas", ("--assume-roles", ROLE_A, "--mfa-serial", MFA_SERIAL,
+                   "--mfa-session-duration", "1h", "--", "true"),
+         "argument --mfa-session-duration: '1h' is not a whole number of seconds, e.g. 3600"),
     part("dumpcreds", ("--assume-roles", ROLE_A, "--mfa-serial", MFA_SERIAL),
          "--mfa-serial needs an MFA code and nobody can be asked here (no terminal, /dev/tty "
          "or desktop dialog); pass --mfa-token CODE or --mfa-process COMMAND, use --prompt "
@@ -686,7 +699,7 @@ def test_bad_input_gets_its_message_and_no_request(
 
 
 def test_the_table_covers_every_command_once_per_case() -> None:
-    assert len(ROWS) == 170
+    assert len(ROWS) == 174
     assert {row.command for row in ROWS} == {"console", "dumpconfig", "importcache",
                                              "clearcache", "dumpcreds", "getcallerid", "runas",
                                              "login"}
