@@ -603,6 +603,18 @@ def test_a_cache_hit_asks_nothing(cache_env: Path, user_keys: None) -> None:
     assert (again.code, again.out) == (0, first.out)
 
 
+def _read_until(master: int, end: str) -> str:
+    """What the pty shows, read until it ends with `end` (one read may return a part)."""
+    import select
+
+    screen = ""
+    deadline = time.monotonic() + 10
+    while not screen.endswith(end) and time.monotonic() < deadline:
+        if select.select([master], [], [], 0.2)[0]:
+            screen += os.read(master, 4096).decode()
+    return screen
+
+
 def test_the_tty_channel_shows_messages_and_takes_a_choice(user_keys: None) -> None:
     # In this process: the pty's slave by name as the "controlling terminal" (stdin and
     # stderr are not terminals), as a device-code sign-in or a SAML role choice would use it.
@@ -618,7 +630,7 @@ def test_the_tty_channel_shows_messages_and_takes_a_choice(user_keys: None) -> N
         os.write(master, b"2\n")  # typed ahead: the terminal keeps the line until it is read
         assert ctx.prompt.choose("Role to assume", ["A", "B"], "Roles:") == 1
         ctx.close()
-        screen = os.read(master, 4096).decode()
+        screen = _read_until(master, "[1-2]: ")
     finally:
         os.close(master)
         os.close(slave)
