@@ -172,7 +172,7 @@ def _installed(name: str, kind: Kind, environ: Mapping[str, str], platform: str)
         tried += f" and for {kind.mac_app.split('/')[0]} in /Applications"
     raise OperationError(f"--browser {name}: {kind.label} is not installed here ({tried}); "
                          "install it, or give its program's path, e.g. --browser "
-                         f"/opt/{kind.programs[0]}/{kind.programs[0]}")
+                         f"/path/to/{kind.programs[0]}")
 
 
 def _path(environ: Mapping[str, str]) -> str:

@@ -115,7 +115,7 @@ def check_destination(value: str, custom_endpoint: bool) -> None:
                 ch.isspace() or ord(ch) < 32 for ch in value):
             raise UsageError(f"--destination {value[:80]!r} is not a console path; give one "
                              "that starts with a single /, without spaces, e.g. "
-                             "--destination /ec2/home?region=eu-west-1#Instances:")
+                             "--destination /ec2/home?region=eu-west-1")
         return
     if "://" not in value:
         if value not in _SERVICE_PATHS and not _SERVICE_RE.fullmatch(value):
