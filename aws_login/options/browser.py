@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from aws_login.browser_profiles import check_name
+from aws_login import completion
+from aws_login.browser_profiles import AUTO, check_name
 from aws_login.browsers import NAMES, Family, find
 from aws_login.console_browser import PROFILE, PROFILE_DIR, BrowserChoice
 from aws_login.errors import UsageError
@@ -25,24 +26,24 @@ _COMMAND_MAX = 4096
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("browser")
     which = group.add_mutually_exclusive_group()
-    which.add_argument(
+    completion.attach(which.add_argument(
         "--browser", metavar="NAME|PATH",
         help=f"open the console in this browser: {', '.join(NAMES)} (found on PATH; "
              "safari on macOS), or the path of a browser's program, e.g. --browser firefox "
-             "(default: BROWSER, else the system's default browser)")
+             "(default: BROWSER, else the system's default browser)"), _browser_names)
     which.add_argument(
         "--browser-command", metavar="TEMPLATE",
         help="open the console with this command, run without a shell: {url} is the URL, "
              "{profile} the --browser-profile name, {profile_dir} its folder; without {url} "
              "the URL comes on the command's stdin, e.g. --browser-command "
              "'vivaldi --user-data-dir={profile_dir} {url}'")
-    group.add_argument(
+    completion.attach(group.add_argument(
         "--browser-profile", metavar="NAME|auto",
         help="keep this identity apart from the others: with chrome, chromium, brave or edge "
              "a browser profile of this name (its own folder, kept by aws-login), with "
              "firefox a container of this name (needs the \"Open external links in a "
              "container\" add-on); auto: named after the account id and role, e.g. "
-             "--browser chrome --browser-profile auto")
+             "--browser chrome --browser-profile auto"), _auto)
     group.add_argument(
         "--container-color", choices=COLORS, metavar="COLOR",
         help=f"the colour of a new Firefox container: {', '.join(COLORS)}")
@@ -105,6 +106,14 @@ def portal_target(args: argparse.Namespace, plan: Plan, ctx: Context) -> PortalT
     from aws_login.portal_shortcut import target
 
     return target(plan, ctx)
+
+
+def _browser_names(prefix: str, **_: Any) -> list[str]:
+    return [name for name in NAMES if name.startswith(prefix)]
+
+
+def _auto(prefix: str, **_: Any) -> list[str]:
+    return [AUTO] if AUTO.startswith(prefix) else []
 
 
 def _command(template: str | None, profile: str | None) -> tuple[str, ...]:
