@@ -93,11 +93,11 @@ def test_via_portal_in_a_firefox_container_named_after_the_role(
                       "--browser-profile", "auto", "--destination", "iam"])
     assert (result.code, result.out) == (0, "")
     [call] = standins.calls(tmp_path / "log")
-    shortcut = SHORTCUT + "&destination=https%3A%2F%2Fconsole.aws.amazon.com%2Fiam%2Fhome"
-    assert call["argv"] == [f"ext+container:name=111111111111-{ROLE_ENCODED}&url="
-                            + shortcut.replace("%", "%25").replace(":", "%3A")
-                            .replace("/", "%2F").replace("#", "%23").replace("?", "%3F")
-                            .replace("=", "%3D").replace("&", "%26")]
+    assert call["argv"] == [
+        f"ext+container:name=111111111111-{ROLE_ENCODED}&url=https%3A%2F%2Fd-1234567890."
+        "awsapps.com%2Fstart%2F%23%2Fconsole%3Faccount_id%3D111111111111%26role_name%3D"
+        "Admin%252BOps%253D1%252C2%2540x.y-z_%26destination%3Dhttps%253A%252F%252F"
+        "console.aws.amazon.com%252Fiam%252Fhome"]
     assert result.err == ("aws-login: opened the AWS console shortcut in Firefox, in the "
                           f"container '111111111111-{ROLE}'\n")
     no_requests(sts, fake_sso, fed)
@@ -193,3 +193,27 @@ def test_two_profiles_in_real_chromium_keep_two_sign_ins(
         assert fed.sessions[request.cookie or ""] == arn
         assert _cookies(folder) == [("127.0.0.1", COOKIE)]
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+# --- --destination as a path -----------------------------------------------------------------
+
+def test_a_path_destination_lands_on_the_console_host(user_keys: None,
+                                                      fed: FakeFederation) -> None:
+    result = run_cli(["console", "--no-browser", "--assume-roles", ROLE_A, "--destination",
+                      "/console/ec2/home?region=eu-west-1#Instances:"])
+    assert result.code == 0, result.err
+    params = dict(parse_qsl(urlsplit(result.out.strip()).query))
+    # AWS_LOGIN_FEDERATION_URL is set: its host stands for the console's.
+    assert params["Destination"] == f"{fed.url}/console/ec2/home?region=eu-west-1#Instances:"
+
+
+@pytest.mark.parametrize(("partition", "region", "host"), [
+    ("aws", "eu-west-1", "console.aws.amazon.com"),
+    ("aws-us-gov", "us-gov-west-1", "console.amazonaws-us-gov.com"),
+    ("aws-cn", "cn-north-1", "console.amazonaws.cn")])
+def test_a_path_is_kept_as_given_on_each_partition(partition: str, region: str,
+                                                   host: str) -> None:
+    from aws_login.federation import destination_url
+
+    path = "/s3/buckets/my-bucket?region=eu-west-1&tab=objects&prefix=a%2Fb"
+    assert destination_url(path, partition, region) == f"https://{host}{path}"
