@@ -58,7 +58,7 @@ _ISSUER_MAX = 1024
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("console")
     group.add_argument(
-        "--destination", metavar="URL|SERVICE",
+        "--destination", metavar="URL|PATH|SERVICE",
         help="console page to land on: a service, e.g. --destination s3 (ec2, iam, lambda, "
              "cloudwatch, logs, ...; in the chosen region), a path on the console host, e.g. "
              "--destination /ec2/home, or a full URL, e.g. "
