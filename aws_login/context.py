@@ -119,6 +119,13 @@ class Context:
 
         return Path(cache_dir(self.environ))
 
+    @property
+    def data_dir(self) -> Path:
+        """aws-login's private data folder (AWS_LOGIN_DATA_DIR overrides the platform's)."""
+        from aws_login.paths import data_dir
+
+        return Path(data_dir(self.environ))
+
     def browser_available(self) -> bool:
         return _browser_available(self.environ)
 

@@ -72,6 +72,7 @@ _SERVICE_PATHS = {
 # Global services: no region in the host or the query.
 _GLOBAL_SERVICES = {"iam", "billing", "organizations", "route53", "cloudfront"}
 _SERVICE_RE = re.compile(r"[a-z][a-z0-9-]{1,39}")
+_PATH_MAX = 2048
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,13 @@ def validate_federation_override(value: str) -> str:
 
 def check_destination(value: str, custom_endpoint: bool) -> None:
     """Reject a --destination before any network call (its partition is checked later)."""
+    if value.startswith("/"):
+        if value.startswith("//") or len(value) > _PATH_MAX or any(
+                ch.isspace() or ord(ch) < 32 for ch in value):
+            raise UsageError(f"--destination {value[:80]!r} is not a console path; give one "
+                             "that starts with a single /, without spaces, e.g. "
+                             "--destination /ec2/home?region=eu-west-1")
+        return
     if "://" not in value:
         if value not in _SERVICE_PATHS and not _SERVICE_RE.fullmatch(value):
             raise UsageError(f"--destination {value[:80]!r} is neither a console URL nor a "
@@ -126,11 +134,16 @@ def check_destination(value: str, custom_endpoint: bool) -> None:
 
 
 def destination_url(value: str | None, partition: str, region: str,
-                    custom_endpoint: bool = False) -> str:
-    """The console page to land on: a full URL as given, or a service in the region."""
+                    custom_endpoint: bool = False, path_origin: str | None = None) -> str:
+    """The console page to land on: a full URL as given, a path on the partition's console
+    host (`path_origin`, e.g. a private partition's, when given), or a service in the
+    region."""
     hosts = PARTITIONS[partition]
     if value is None:
         value = "console"
+    if value.startswith("/"):
+        check_destination(value, custom_endpoint)
+        return f"{path_origin or 'https://' + hosts.console_host}{value}"
     if "://" in value:
         check_destination(value, custom_endpoint)
         host = urlsplit(value).hostname or ""
@@ -282,6 +295,11 @@ def _refusal_hint(creds: Credentials, session_duration: int | None) -> str:
 
 def _is_console_host(host: str, partition: Partition) -> bool:
     return host == partition.console_host or host.endswith("." + partition.console_host)
+
+
+def origin(url: str) -> str:
+    """scheme://host[:port] of a URL."""
+    return _origin(url)
 
 
 def _origin(url: str) -> str:

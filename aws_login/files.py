@@ -32,11 +32,11 @@ def private_folder(path: Path) -> Path:
                 os.chmod(folder, FOLDER_MODE)
         if path.is_symlink():
             raise OperationError(f"{path} is a symbolic link; remove it so aws-login can "
-                                 "create its private cache folder there")
+                                 "create its private folder there")
         if os.name == "posix" and (path.stat().st_mode & 0o777) != FOLDER_MODE:
             os.chmod(path, FOLDER_MODE)
     except OSError as exc:
-        raise OperationError(f"cannot create the cache folder {path}: "
+        raise OperationError(f"cannot create the private folder {path}: "
                              f"{exc.strerror or exc}; check its permissions") from None
     return path
 

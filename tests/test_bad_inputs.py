@@ -376,6 +376,104 @@ CONSOLE = (
     Row("console", ("--issuer", "has space"),
         "--issuer 'has space' is not valid; give a URL without spaces, e.g. "
         "https://portal.example.com"),
+    Row("console", ("--destination", "//evil.example.com/x"),
+        "--destination '//evil.example.com/x' is not a console path; give one that starts "
+        "with a single /, without spaces, e.g. --destination /ec2/home?region=eu-west-1"),
+)
+
+_PORTAL_ROLE = ("--sso-acct-id", "111111111111", "--sso-role-name", "ReadOnly")
+_FIREFOX_ONLY = ("--container-color and --container-icon are for a new Firefox container: add "
+                 "--browser firefox --browser-profile NAME")
+
+
+def _programs(tmp: Path) -> None:
+    from tests.fakes import browsers
+
+    browsers.install(tmp / "bin", ("chromium", "vivaldi"))
+
+
+BROWSERS = (
+    Row("console", ("--browser", "opera"),
+        "--browser 'opera' is not a browser aws-login knows; use one of firefox, chrome, "
+        "chromium, brave, edge, safari, the path of the browser's program, or "
+        "--browser-command TEMPLATE"),
+    Row("console", ("--browser", "chrome"),
+        "--browser chrome: Chrome is not installed here (looked for google-chrome, "
+        "google-chrome-stable, chrome on PATH); install it, or give its program's path, e.g. "
+        "--browser /path/to/google-chrome", code=1, env=(("PATH", "{tmp}/folder"),)),
+    Row("console", ("--browser", "{tmp}/no-such-browser"),
+        "--browser {tmp}/no-such-browser: no such program (not an executable file); give the "
+        "full path of the browser's program", code=1),
+    Row("console", ("--browser", "firefox", "--browser-command", "x {url}"),
+        "argument --browser-command: not allowed with argument --browser (see: aws-login "
+        "console --help)"),
+    Row("console", ("--no-browser", "--browser", "firefox"),
+        "--no-browser prints the URL instead of opening it; drop it, or drop --browser / "
+        "--browser-command / --browser-profile"),
+    Row("console", ("--copy", "--browser", "firefox"),
+        "--copy puts the URL on the clipboard instead of opening it; drop it, or drop "
+        "--browser / --browser-command / --browser-profile"),
+    Row("console", ("--via-portal", *SIGN_IN, *_PORTAL_ROLE, "--copy"),
+        "--copy is for a federation sign-in URL, a secret; the portal's shortcut is not one: "
+        "drop --copy and open it, or print it with --no-browser"),
+    Row("console", ("--browser-profile", "p"),
+        "--browser-profile needs --browser (chrome, chromium, brave, edge or firefox): "
+        "aws-login cannot tell which browser BROWSER or the system default is; or use "
+        "--browser-command with {profile}"),
+    Row("console", ("--browser-profile", " ", "--browser", "firefox"),
+        "--browser-profile ' ' is not a usable name; give 1-128 printable characters, e.g. "
+        "--browser-profile prod-admin, or --browser-profile auto (from the account id and "
+        "role name)"),
+    Row("console", ("--browser-profile", "a\tb", "--browser", "firefox"),
+        "--browser-profile 'a\\tb' is not a usable name; give 1-128 printable characters, "
+        "e.g. --browser-profile prod-admin, or --browser-profile auto (from the account id "
+        "and role name)"),
+    Row("console", ("--browser-profile", "p", "--browser", "{tmp}/bin/vivaldi"),
+        "--browser-profile works with Chromium-family browsers (chrome, chromium, brave, edge: "
+        "a profile folder each) and Firefox (a container each); vivaldi has neither: use "
+        "--browser-command TEMPLATE with {profile} or {profile_dir}", setup=_programs),
+    Row("console", ("--browser-profile", "p", "--browser", "{tmp}/bin/chromium",
+                    "--container-color", "red"), _FIREFOX_ONLY, setup=_programs),
+    Row("console", ("--container-icon", "briefcase", "--browser", "firefox"), _FIREFOX_ONLY),
+    Row("console", ("--container-color", "toolbar"),
+        "argument --container-color: invalid choice: 'toolbar' (choose from 'blue', "
+        "'turquoise', 'green', 'yellow', 'orange', 'red', 'pink', 'purple') (see: aws-login "
+        "console --help)"),
+    Row("console", ("--browser-command", "my-browser 'unclosed {url}"),
+        "--browser-command \"my-browser 'unclosed {url}\" cannot be split into words (No "
+        "closing quotation); quote as in a POSIX shell, e.g. --browser-command 'my-browser "
+        "--new-tab {url}'"),
+    Row("console", ("--browser-command", "  "),
+        "--browser-command '  ' has no program; give e.g. --browser-command 'my-browser "
+        "--new-tab {url}'"),
+    Row("console", ("--browser-command", "my-browser --profile={profile} {url}"),
+        "--browser-command uses {profile} or {profile_dir}; add --browser-profile NAME or "
+        "--browser-profile auto"),
+    Row("console", ("--browser-command", "my-browser {url}", "--browser-profile", "p"),
+        "--browser-profile with --browser-command needs {profile} or {profile_dir} in the "
+        "command, to tell it which profile"),
+    Row("console", ("--via-portal",),
+        "--via-portal opens the access portal's shortcut for an SSO role; start from one "
+        "(--sso-acct-id ID --sso-role-name NAME with --start-url or --use-cache, or --profile "
+        "naming an SSO profile), or drop --via-portal"),
+    Row("console", ("--via-portal", *SIGN_IN, *_PORTAL_ROLE, "--assume-roles", ROLE_A),
+        "--via-portal opens the SSO role itself; the portal cannot open a role chain or a "
+        "session step after it: drop --assume-roles / --get-session-token / "
+        "--get-federation-token (or the profile's role_arn), or drop --via-portal to sign in "
+        "through federation"),
+    Row("console", ("--via-portal", *SIGN_IN, *_PORTAL_ROLE, "--console-duration", "3600"),
+        "--console-duration is for a federation sign-in; --via-portal opens the portal's "
+        "shortcut, whose session the portal decides: drop one of them"),
+    Row("console", ("--via-portal", *SIGN_IN, *_PORTAL_ROLE, "--logout-first"),
+        "--logout-first is for a federation sign-in; --via-portal opens the portal's "
+        "shortcut, whose session the portal decides: drop one of them"),
+    Row("console", ("--via-portal", "--sso-access-token", "abcdefgh", *_PORTAL_ROLE),
+        "--via-portal needs the access portal's URL; add --start-url URL, e.g. --start-url "
+        "https://d-1234567890.awsapps.com/start"),
+    Row("console", ("--via-portal", "--use-cache", *_PORTAL_ROLE),
+        "--use-cache found no cached sign-in; sign in first: aws-login login --start-url URL "
+        "(or import one: aws-login importcache --accesstoken-cache file://PATH)",
+        env=(("AWS_LOGIN_CACHE_DIR", "{tmp}/empty-cache"),)),
 )
 
 SSO_OPTIONS = (
@@ -611,6 +709,7 @@ SUBJECTS: dict[str, tuple[Row, ...]] = {
     "runas": RUNAS_COMMANDS,
     "command-line": COMMAND_LINE,
     "console": CONSOLE,
+    "browsers": BROWSERS,
     "sso-options": SSO_OPTIONS,
     "dumpconfig": DUMPCONFIG,
     "token-files": TOKEN_FILES,
@@ -699,7 +798,7 @@ def test_bad_input_gets_its_message_and_no_request(
 
 
 def test_the_table_covers_every_command_once_per_case() -> None:
-    assert len(ROWS) == 174
+    assert len(ROWS) == 199
     assert {row.command for row in ROWS} == {"console", "dumpconfig", "importcache",
                                              "clearcache", "dumpcreds", "getcallerid", "runas",
                                              "login"}

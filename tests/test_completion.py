@@ -179,6 +179,14 @@ def test_outform_values(env: dict[str, str]) -> None:
     assert completions("aws-login dumpcreds --outform x", env) == []
 
 
+def test_browser_names_and_auto(env: dict[str, str]) -> None:
+    assert completions("aws-login console --browser ", env) == [
+        "firefox", "chrome", "chromium", "brave", "edge", "safari"]
+    assert completions("aws-login console --browser ch", env) == ["chrome", "chromium"]
+    assert completions("aws-login console --browser-profile a", env) == ["auto"]
+    assert completions("aws-login console --container-color p", env) == ["pink", "purple"]
+
+
 def test_a_unique_completion_ends_the_word_unless_the_shell_adds_the_space(
         env: dict[str, str]) -> None:
     line = "aws-login dumpcreds --outform w"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from urllib.parse import quote
 
-from aws_login import clipboard
+from aws_login import clipboard, console_browser
 from aws_login import region as regions
 from aws_login.acquire import acquire
 from aws_login.arns import partition_of_region
 from aws_login.chain import run_steps
+from aws_login.console_browser import Opener
 from aws_login.context import Context
 from aws_login.errors import UsageError
 from aws_login.federation import (
@@ -22,13 +24,16 @@ from aws_login.federation import (
     destination_url,
     fetch_signin_token,
     login_url,
+    origin,
     session_duration_for,
     signin_endpoints,
     validate_federation_override,
 )
 from aws_login.limits import check_range
 from aws_login.model import CredentialKind, Credentials, Plan, SessionStep, SessionStepKind
+from aws_login.options import browser as browser_options
 from aws_login.options import credentials as credential_options
+from aws_login.portal_shortcut import portal_url
 from aws_login.record import replace
 
 EXAMPLES = """\
@@ -39,6 +44,9 @@ examples:
   aws-login console --no-browser --console-duration 7200    # print the URL, a 2-hour session
   aws-login console --logout-first --profile prod           # replace the browser's session
   aws-login console --copy --profile dev    # the URL to the clipboard (over SSH: your terminal's)
+  aws-login console --browser chrome --browser-profile auto --profile prod  # a window per identity
+  aws-login console --browser firefox --browser-profile prod --profile prod # a Firefox container
+  aws-login console --profile my-sso-role --via-portal      # the access portal's shortcut
 Long-term IAM user keys are turned into GetFederationToken credentials first (said on stderr).
 AWS_LOGIN_FEDERATION_URL replaces the sign-in federation endpoint (tests, private partitions).
 """
@@ -51,9 +59,10 @@ _ISSUER_MAX = 1024
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("console")
     group.add_argument(
-        "--destination", metavar="URL|SERVICE",
+        "--destination", metavar="URL|PATH|SERVICE",
         help="console page to land on: a service, e.g. --destination s3 (ec2, iam, lambda, "
-             "cloudwatch, logs, ...; in the chosen region), or a full URL, e.g. "
+             "cloudwatch, logs, ...; in the chosen region), a path on the console host, e.g. "
+             "--destination /ec2/home, or a full URL, e.g. "
              "--destination https://console.aws.amazon.com/ec2/home (default: console home)")
     group.add_argument(
         "--console-duration", metavar="SECONDS", type=credential_options.seconds,
@@ -74,14 +83,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="put the sign-in URL on the clipboard instead of opening a browser (wl-copy, "
              "xclip, xsel, pbcopy or clip.exe; over SSH the terminal's, by an OSC 52 "
              "escape), e.g. to paste it into a browser on another machine")
+    browser_options.add_arguments(parser)
     credential_options.add_arguments(parser)
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     override = _federation_override(ctx)
     plan = _console_plan(args, credential_options.build_plan(args, ctx))
+    browser = browser_options.choice(args, ctx)
+    portal = browser_options.portal_target(args, plan, ctx)
     if args.destination is not None:
         check_destination(args.destination, override is not None)
+    if portal is not None:  # no credentials, no token: the browser's portal session
+        url = portal_url(portal, args.destination, plan, ctx)
+        name = console_browser.portal_profile_name(browser, portal)
+        return _deliver([url], args.no_browser, ctx, console_browser.opener(browser, name, ctx),
+                        secret=False)
     issuer = _issuer(args.issuer)
     clip = clipboard.find(ctx) if args.copy else None  # none: fail before any sign-in
 
@@ -96,7 +113,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if refusal is not None:
         raise UsageError(refusal)
 
-    destination = destination_url(args.destination, partition, region, override is not None)
+    destination = destination_url(args.destination, partition, region, override is not None,
+                                  _origin(override))
     endpoints = signin_endpoints(partition, override, args.logout_first)
     ctx.log(f"console sign-in as {creds.kind.value} ({creds.source}); destination {destination}")
     token = fetch_signin_token(endpoints.federation, creds,
@@ -107,7 +125,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     ctx.log.add_secret(login, quote(login, safe=""), *urls)
     if clip is not None:
         return _copy(urls, clip, ctx)
-    return _deliver(urls, args.no_browser, ctx)
+    name = console_browser.profile_name(browser, plan, creds, region, ctx)
+    return _deliver(urls, args.no_browser, ctx, console_browser.opener(browser, name, ctx))
 
 
 def _console_plan(args: argparse.Namespace, plan: Plan) -> Plan:
@@ -139,17 +158,24 @@ def _federation_credentials(creds: Credentials, plan: Plan, duration: int | None
     return run_steps(creds, step_plan, None, lambda c, r: ctx.clients.sts(c, r), region, ctx)
 
 
-def _deliver(urls: list[str], no_browser: bool, ctx: Context) -> int:
-    if not no_browser and ctx.browser_available():
-        if _open_in_order(urls, ctx):
-            ctx.warn("opened the AWS console sign-in in your browser")
+def _deliver(urls: list[str], no_browser: bool, ctx: Context, opener: Opener | None = None,
+             secret: bool = True) -> int:
+    """Open the URLs in order, else print the last one; `secret`: a sign-in URL (not the
+    portal's shortcut, which signs nobody in by itself)."""
+    opener = opener or console_browser.default_opener(ctx)
+    what = "sign-in" if secret else "shortcut"
+    if not no_browser and opener.available():
+        if _open_in_order(urls, ctx, opener.open):
+            ctx.warn(f"opened the AWS console {what} {opener.where}")
             return 0
-        ctx.warn("could not open a browser; printing the sign-in URL instead")
+        ctx.warn(f"could not open a browser; printing the {what} URL instead")
     if len(urls) > 1:
         ctx.warn(f"to replace an existing console session, first open {urls[0]} in the same "
                  "browser, then the sign-in URL below")
     ctx.stdout.write(urls[-1] + "\n")
     ctx.stdout.flush()
+    if not secret:
+        return 0
     ctx.warn(f"warning: this URL signs whoever opens it in to the AWS console for the next "
              f"{SIGNIN_URL_LIFETIME_MINUTES} minutes; treat it as a secret (do not paste it "
              "into chats, tickets or shell history)")
@@ -167,13 +193,17 @@ def _copy(urls: list[str], clip: clipboard.Clipboard, ctx: Context) -> int:
     return 0
 
 
-def _open_in_order(urls: list[str], ctx: Context) -> bool:
+def _open_in_order(urls: list[str], ctx: Context, open_url: Callable[[str], bool]) -> bool:
     for index, url in enumerate(urls):
         if index:
             ctx.sleep(LOGOUT_SETTLE_SECONDS)  # the sign-out must land before the sign-in
-        if not ctx.open_url(url):
+        if not open_url(url):
             return False
     return True
+
+
+def _origin(override: str | None) -> str | None:
+    return origin(override) if override else None
 
 
 def _federation_override(ctx: Context) -> str | None:

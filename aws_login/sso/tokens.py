@@ -96,7 +96,7 @@ def read_token_file(location: str) -> SsoToken:
 
 def from_internal_cache(spec: CachedToken, ctx: Context) -> SsoToken:
     cache = sso_cache(ctx)
-    start_url = spec.start_url or _only_cached_start_url(cache)
+    start_url = spec.start_url or only_cached_start_url(cache)
     token = cache.load_token(start_url)
     if token is not None and _fresh(token, ctx):
         ctx.log(f"SSO token from the cache, valid until {token.expires_at:%H:%M}Z")
@@ -147,7 +147,7 @@ def from_internal_cache(spec: CachedToken, ctx: Context) -> SsoToken:
         return fresh
 
 
-def _only_cached_start_url(cache: SsoCache) -> str:
+def only_cached_start_url(cache: SsoCache) -> str:
     urls = sorted({token.start_url for token in cache.tokens()})
     if len(urls) == 1:
         return urls[0]
