@@ -28,19 +28,16 @@ _SELF = Path(__file__).resolve()
 
 def install(folder: Path, names: tuple[str, ...] = NAMES) -> Path:
     """Write the stand-in executables into `folder`; returns it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        path = folder / name
-        path.write_text(f"#!/bin/sh\nexec '{sys.executable}' '{_SELF}' {name} \"$@\"\n")
-        path.chmod(0o755)
-    return folder
+    from tests.fakes.standin import install_programs  # in the tests' process, not the script's
+
+    return install_programs(folder, names, _SELF)
 
 
 def records(log: Path) -> list[dict[str, Any]]:
     """Every call the stand-ins logged, in order."""
-    if not log.exists():
-        return []
-    return [json.loads(line) for line in log.read_text().splitlines() if line]
+    from tests.fakes.standin import read_log
+
+    return read_log(log)
 
 
 def main(name: str, argv: list[str]) -> int:

@@ -24,6 +24,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -31,21 +32,32 @@ NAMES = ("zenity", "kdialog", "osascript", "ykman")
 _SELF = Path(__file__).resolve()
 
 
-def install(folder: Path) -> Path:
-    """Write the stand-in executables into `folder`; returns it."""
+def install_programs(folder: Path, names: Iterable[str], script: Path) -> Path:
+    """Write into `folder` one executable per name that runs `script NAME ARGS...` with this
+    Python (the stand-in programs of every fake); returns `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in NAMES:
+    for name in names:
         path = folder / name
-        path.write_text(f"#!/bin/sh\nexec '{sys.executable}' '{_SELF}' {name} \"$@\"\n")
+        path.write_text(f"#!/bin/sh\nexec '{sys.executable}' '{script}' '{name}' \"$@\"\n")
         path.chmod(0o755)
     return folder
 
 
-def records(log: Path) -> list[dict[str, Any]]:
-    """Every call the stand-ins logged, in order."""
+def read_log(log: Path) -> list[dict[str, Any]]:
+    """Every line of a stand-ins' JSON-lines log, in order."""
     if not log.exists():
         return []
     return [json.loads(line) for line in log.read_text().splitlines() if line]
+
+
+def install(folder: Path) -> Path:
+    """Write the stand-in executables into `folder`; returns it."""
+    return install_programs(folder, NAMES, _SELF)
+
+
+def records(log: Path) -> list[dict[str, Any]]:
+    """Every call the stand-ins logged, in order."""
+    return read_log(log)
 
 
 def is_message_window(argv: list[str]) -> bool:
