@@ -17,7 +17,8 @@ import pytest
 
 import aws_login
 from aws_login import __version__, fastpath
-from aws_login.paths import cache_dir
+from aws_login.errors import UsageError
+from aws_login.paths import cache_dir, data_dir
 from tests.helpers import run_cli
 
 CALL = ["dumpcreds", "--credential-helper", "--use-cache", "--assume-roles",
@@ -151,6 +152,28 @@ def test_cache_folder_matches_platformdirs(monkeypatch: pytest.MonkeyPatch,
     assert cache_dir(environ, "darwin") == platformdirs.macos.MacOS(
         "aws-login", appauthor=False).user_cache_dir
     assert cache_dir({**environ, "AWS_LOGIN_CACHE_DIR": "~/c"}, "linux") == "/home/alice/c"
+
+
+@pytest.mark.parametrize("environ", [
+    {"HOME": "/home/alice"},
+    {"HOME": "/home/alice", "XDG_DATA_HOME": "/var/tmp/xdg"},
+    {"HOME": "/home/alice", "XDG_DATA_HOME": "relative/ignored"},
+])
+def test_data_folder_matches_platformdirs(monkeypatch: pytest.MonkeyPatch,
+                                          environ: dict[str, str]) -> None:
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    assert data_dir(environ, "linux") == platformdirs.unix.Unix(
+        "aws-login", appauthor=False).user_data_dir
+    assert data_dir(environ, "darwin") == platformdirs.macos.MacOS(
+        "aws-login", appauthor=False).user_data_dir
+    assert data_dir({**environ, "AWS_LOGIN_DATA_DIR": "~/d"}, "linux") == "/home/alice/d"
+    with pytest.raises(UsageError) as refused:
+        data_dir({**environ, "AWS_LOGIN_DATA_DIR": "d"}, "linux")
+    assert refused.value.message == ("AWS_LOGIN_DATA_DIR 'd' is not an absolute path; give a "
+                                     "full path, e.g. "
+                                     "AWS_LOGIN_DATA_DIR=$HOME/.local/share/aws-login")
 
 
 def test_a_relative_cache_folder_takes_the_normal_path_which_refuses_it(
