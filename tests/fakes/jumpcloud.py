@@ -88,9 +88,17 @@ settable at test time; `reset()` restores the defaults below (the fixture does i
 - `fail_next` / `fail_status`: the next N requests (either side) answer `fail_status`
   (default 503) with no body: JumpCloud having a bad moment.
 
-Every request is recorded (`requests`, `count`, `paths`): side ("console" or "idp"), method,
-path, status, the body's field names and the cookie names sent, never a value; the fake
-prints nothing. Secrets (passwords, TOTP secrets) are kept out of every repr.
+Helpers for tests: `totp_code(email=None, at=None)`, `next_totp_code(email=None)` (a code
+not used yet), `add_user`, `user`, `lock_user`, `unlock_user`, `unassign`, `assign`,
+`add_app`, `decide_push(outcome)`, `assertion_for(user, app)`, `assertions` (every
+SAMLResponse served), `sessions`, `pushes`. The clock: `now()` is real time plus
+`time_offset`; `freeze(at=None)` stops it (by default mid-step, so no TOTP step ends during
+a test). To test a reused code, send the same code string twice (not two totp_code() calls,
+which may straddle a step boundary).
+
+Every request is recorded (`requests`, `count`, `paths`, `clear`): side ("console" or
+"idp"), method, path, status, the body's field names and the cookie names sent, never a
+value; the fake prints nothing. Secrets (passwords, TOTP secrets) are kept out of every repr.
 """
 
 from __future__ import annotations
@@ -335,6 +343,7 @@ class FakeJumpCloud:
         self._idp: ThreadingHTTPServer | None = None
         self._secret = secrets.token_bytes(32)  # the XSRF cookie's HMAC key
         self.time_offset = 0.0  # added to the fake's clock (TOTP steps, push expiry, XSRF age)
+        self.frozen_at: float | None = None  # see freeze()
         self.users: dict[str, JcUser] = {}
         self.apps: dict[str, JcApp] = {}
         self.sessions: dict[str, Session] = {}
@@ -353,6 +362,7 @@ class FakeJumpCloud:
             for name, value in SWITCH_DEFAULTS.items():
                 setattr(self, name, value)
             self.time_offset = 0.0
+            self.frozen_at = None
             users = (self._initial_users if self._initial_users is not None
                      else [JcUser(USER)])
             apps = self._initial_apps if self._initial_apps is not None else [JcApp(DEFAULT_SLUG)]
@@ -413,7 +423,17 @@ class FakeJumpCloud:
                 user.apps.add(slug)
 
     def now(self) -> float:
-        return time.time() + self.time_offset
+        """The fake's clock: real time (or the frozen instant) plus `time_offset`."""
+        base = time.time() if self.frozen_at is None else self.frozen_at
+        return base + self.time_offset
+
+    def freeze(self, at: float | None = None) -> None:
+        """Stop the fake's clock at unix time `at` (default: the middle of the current TOTP
+        step), so no 30 s step ends during a test; move it with `time_offset`."""
+        if at is None:
+            at = (time.time() // TOTP_STEP) * TOTP_STEP + TOTP_STEP / 2
+        self.time_offset = 0.0
+        self.frozen_at = at
 
     def totp_code(self, email: str | None = None, at: float | datetime | None = None) -> str:
         """The user's TOTP code at `at` (unix time or datetime; default: the fake's now).
