@@ -88,7 +88,7 @@ class Console:
 
 def saml_of(page: requests.Response) -> str:
     (value,) = SAML_INPUT.findall(page.text)
-    return value
+    return str(value)
 
 
 def attributes(assertion: str) -> dict[str, list[list[str]]]:
@@ -621,7 +621,7 @@ def test_the_fixture_sets_the_console_url(jumpcloud: FakeJumpCloud,
     assert jumpcloud.requests == [] and jumpcloud.mfa_required_form == "json"
     jumpcloud.mfa_required_form = "redirect-login"
     jumpcloud.reset()
-    assert jumpcloud.mfa_required_form == "json" and list(jumpcloud.users) == [USER]
+    assert str(jumpcloud.mfa_required_form) == "json" and list(jumpcloud.users) == [USER]
 
 
 def test_nothing_secret_is_recorded(console: Console, jumpcloud: FakeJumpCloud) -> None:
