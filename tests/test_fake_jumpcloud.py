@@ -534,6 +534,17 @@ def test_the_idp_needs_the_session_cookie(console: Console, jumpcloud: FakeJumpC
     assert jumpcloud.requests[-1].cookies == (SESSION_COOKIE,)
 
 
+def test_a_cookie_jar_alone_does_not_reach_another_idp_host() -> None:
+    with FakeJumpCloud(idp_host="localhost") as fake:
+        assert fake.idp_url() == f"http://localhost:{fake.idp_url().split(':')[2]}"
+        console = Console(fake)
+        console.sign_in()
+        jar_only = console.http.get(fake.idp_url(), timeout=10)  # 127.0.0.1's cookies stay
+        assert jar_only.status_code == 200 and "SAMLResponse" not in jar_only.text
+        assert fake.requests[-1].cookies == ()
+        assert SAML_INPUT.search(console.idp().text)  # forwarded explicitly
+
+
 def test_an_app_that_requires_mfa(console: Console, jumpcloud: FakeJumpCloud) -> None:
     jumpcloud.add_user(BOB, BOB_PASSWORD, totp_secret=None)
     jumpcloud.app_requires_mfa = True

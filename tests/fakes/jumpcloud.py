@@ -335,8 +335,14 @@ class FakeJumpCloud:
     fail_status: int
 
     def __init__(self, users: Sequence[JcUser] | None = None,
-                 apps: Sequence[JcApp] | None = None) -> None:
+                 apps: Sequence[JcApp] | None = None, *, idp_host: str = "127.0.0.1") -> None:
+        """`users`/`apps`: what reset() restores (default: alice with TOTP; aws-prod → Admin).
+        `idp_host`: the IdP URLs' host name; "localhost" makes it another host than the
+        console's 127.0.0.1 for a cookie jar, as sso.jumpcloud.com is for
+        console.jumpcloud.com, so only a client that forwards the cookie gets an assertion
+        (both listeners are on 127.0.0.1 whatever the name)."""
         self.lock = threading.RLock()
+        self.idp_host = idp_host
         self._initial_users = list(users) if users is not None else None
         self._initial_apps = list(apps) if apps is not None else None
         self._console: ThreadingHTTPServer | None = None
@@ -488,7 +494,7 @@ class FakeJumpCloud:
     @property
     def idp_base(self) -> str:
         assert self._idp is not None, "start() the fake first"
-        return f"http://127.0.0.1:{self._idp.server_port}"
+        return f"http://{self.idp_host}:{self._idp.server_port}"
 
     def idp_url(self, slug: str = DEFAULT_SLUG) -> str:
         return f"{self.idp_base}/saml2/{slug}"
@@ -945,5 +951,6 @@ def _rfc3339(when: datetime) -> str:
 
 
 def start_fake_jumpcloud(users: Sequence[JcUser] | None = None,
-                         apps: Sequence[JcApp] | None = None) -> FakeJumpCloud:
-    return FakeJumpCloud(users, apps).start()
+                         apps: Sequence[JcApp] | None = None, *,
+                         idp_host: str = "127.0.0.1") -> FakeJumpCloud:
+    return FakeJumpCloud(users, apps, idp_host=idp_host).start()
