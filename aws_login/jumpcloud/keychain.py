@@ -46,8 +46,19 @@ def installed() -> bool:
 
 def load(console: str, environ: Mapping[str, str], log: DebugLog) -> Saved | None:
     """The saved email and password for `console`; None when none is saved."""
+    import keyring.errors
+
     backend = _backend(environ)
-    text = _call(lambda: backend.get_password(SERVICE, console), "read")
+
+    def read() -> str | None:
+        try:
+            value: str | None = backend.get_password(SERVICE, console)
+        except keyring.errors.NoKeyringError:
+            log("no saved JumpCloud password: keyring finds no keychain on this system")
+            return None
+        return value
+
+    text = _call(read, "read")
     if not text:
         return None
     log.add_secret(text)
@@ -68,22 +79,24 @@ def save(console: str, saved: Saved, environ: Mapping[str, str]) -> None:
 
 
 def forget(console: str, environ: Mapping[str, str]) -> bool:
-    """Remove the saved item; False when there was none (or keyring is not installed, so
+    """Remove the saved item; False when there was none (without keyring or a keychain,
     nothing can have been saved)."""
     if not installed():
         return False
-    backend = _backend(environ)
-    if not _call(lambda: backend.get_password(SERVICE, console), "read"):
-        return False
     import keyring.errors
 
-    try:
-        _call(lambda: backend.delete_password(SERVICE, console), "remove the password from")
-    except KeychainUnavailable as exc:
-        if isinstance(exc.__cause__, keyring.errors.PasswordDeleteError):
+    backend = _backend(environ)
+
+    def delete() -> bool:
+        try:
+            if not backend.get_password(SERVICE, console):
+                return False
+            backend.delete_password(SERVICE, console)
+        except (keyring.errors.NoKeyringError, keyring.errors.PasswordDeleteError):
             return False
-        raise
-    return True
+        return True
+
+    return bool(_call(delete, "remove the password from"))
 
 
 def _backend(environ: Mapping[str, str]) -> Any:
