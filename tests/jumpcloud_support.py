@@ -7,16 +7,18 @@ Imported by tests/test_jumpcloud*.py (not a conftest: its names are imported exp
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.fakes import keyring_backend
 from tests.fakes.jumpcloud import DEFAULT_PASSWORD, FakeJumpCloud
 from tests.fakes.saml import USER
+from tests.helpers import Result, run_cli
 
 SESSION = f"arn:aws:sts::123456789012:assumed-role/Admin/{USER}"
 EMAIL = ("--jumpcloud-email", USER)
@@ -71,6 +73,17 @@ class JcWorld:
     def clock(self) -> dict[str, Callable[..., object]]:
         """run_cli's clock arguments: now and sleep on the fake's (frozen) clock."""
         return {"now": self.now, "sleep": self.sleep}
+
+    def next_step(self) -> None:
+        """Move the fake's clock (and so the runs') to the next TOTP step: a new code."""
+        self.fake.time_offset += 30
+
+    def run(self, argv: Sequence[str], **context: Any) -> Result:
+        """aws-login in this process on the fake's clock (unless `context` says otherwise):
+        a wait for the next TOTP step moves the clock instead of taking 30 s."""
+        for name, value in self.clock().items():
+            context.setdefault(name, value)
+        return run_cli(argv, **context)
 
     def saved(self) -> dict[str, str]:
         """The test keyring's items."""

@@ -14,7 +14,7 @@ from tests.fakes.faults import NOWHERE
 from tests.fakes.jumpcloud import DEFAULT_PASSWORD, FakeJumpCloud, hotp
 from tests.fakes.moto_server import Recorder
 from tests.fakes.saml import ADMIN, PROVIDER, READ_ONLY, USER
-from tests.helpers import ROLE_A, error_line, identity_arn, no_sleep, run_cli
+from tests.helpers import ROLE_A, error_line, identity_arn, no_sleep
 from tests.jumpcloud_support import SESSION, JcWorld, make_world
 
 AUTH = "POST /userconsole/auth"
@@ -48,7 +48,7 @@ def push_user(fake: FakeJumpCloud, totp: bool = False) -> None:
 # --- sign-ins --------------------------------------------------------------------------
 
 def test_totp_sign_in_through_to_a_further_hop(jc: JcWorld, calls: Recorder) -> None:
-    result = run_cli(["getcallerid", *jc.programs("--assume-roles", ROLE_A)])
+    result = jc.run(["getcallerid", *jc.programs("--assume-roles", ROLE_A)])
     assert (result.code, result.err) == (0, "")
     assert identity_arn(result.out) == f"arn:aws:sts::111111111111:assumed-role/A/{USER}"
     assert jc.fake.paths() == [XSRF, AUTH, AUTH, IDP]
@@ -69,7 +69,7 @@ def test_totp_sign_in_through_to_a_further_hop(jc: JcWorld, calls: Recorder) -> 
 
 def test_a_user_without_a_second_factor_signs_in_with_the_password(jc: JcWorld) -> None:
     jc.fake.add_user(USER, totp_secret=None)
-    result = run_cli(["getcallerid", *jc.start(*jc.password_process())])
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process())])
     assert (result.code, result.err) == (0, "")
     assert identity_arn(result.out) == SESSION
     assert jc.fake.paths() == [XSRF, AUTH, IDP]
@@ -85,7 +85,7 @@ def test_both_mfa_required_forms_and_both_ways_to_send_the_code(
         jc: JcWorld, form: str, submission: str, paths: list[str]) -> None:
     jc.fake.mfa_required_form = form  # type: ignore[assignment]
     jc.fake.totp_submission = submission  # type: ignore[assignment]
-    result = run_cli(["getcallerid", *jc.programs()])
+    result = jc.run(["getcallerid", *jc.programs()])
     assert (result.code, result.err) == (0, "")
     assert identity_arn(result.out) == SESSION
     assert jc.fake.paths() == paths
@@ -93,7 +93,7 @@ def test_both_mfa_required_forms_and_both_ways_to_send_the_code(
 
 def test_a_person_types_the_password_and_the_code(jc: JcWorld) -> None:
     code = jc.fake.totp_code()
-    result = run_cli(["getcallerid", *jc.start()], stdin=f"{DEFAULT_PASSWORD}\n{code}\n",
+    result = jc.run(["getcallerid", *jc.start()], stdin=f"{DEFAULT_PASSWORD}\n{code}\n",
                      terminal=True)
     assert result.code == 0, result.err
     assert result.err == (f"JumpCloud password for {USER}: "
@@ -102,7 +102,7 @@ def test_a_person_types_the_password_and_the_code(jc: JcWorld) -> None:
 
 
 def test_the_email_is_asked_when_not_given(jc: JcWorld) -> None:
-    result = run_cli(["getcallerid", "--jumpcloud-url", jc.url, *jc.password_process(),
+    result = jc.run(["getcallerid", "--jumpcloud-url", jc.url, *jc.password_process(),
                       *jc.code_process()], stdin="alice\nalice@example.com\n", terminal=True)
     assert result.code == 0, result.err
     assert result.err == ("JumpCloud email: aws-login: the email 'alice' is not an email "
@@ -112,7 +112,7 @@ def test_the_email_is_asked_when_not_given(jc: JcWorld) -> None:
 
 def test_the_email_from_the_environment(jc: JcWorld, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JUMPCLOUD_EMAIL", USER)
-    result = run_cli(["getcallerid", "--jumpcloud-url", jc.url, *jc.password_process(),
+    result = jc.run(["getcallerid", "--jumpcloud-url", jc.url, *jc.password_process(),
                       *jc.code_process()])
     assert (result.code, result.err) == (0, "")
     assert identity_arn(result.out) == SESSION
@@ -121,8 +121,8 @@ def test_the_email_from_the_environment(jc: JcWorld, monkeypatch: pytest.MonkeyP
 def test_push_sign_in_through_to_a_further_hop(jc: JcWorld, calls: Recorder) -> None:
     push_user(jc.fake)
     jc.fake.push_polls_before_outcome = 2
-    result = run_cli(["getcallerid", *jc.start(*jc.password_process(),
-                                                "--assume-roles", ROLE_A)], **jc.clock())
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process(),
+                                                "--assume-roles", ROLE_A)])
     assert result.code == 0, result.err
     # said on the prompt channel (none here: so on stderr), then taken down
     assert result.err == (f"aws-login: approve the sign-in on your phone (JumpCloud Protect, "
@@ -144,8 +144,7 @@ def test_push_is_polled_every_half_second(jc: JcWorld) -> None:
         waits.append(seconds)
         jc.sleep(seconds)
 
-    result = run_cli(["getcallerid", *jc.start(*jc.password_process())], now=jc.now,
-                     sleep=sleep)
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process())], sleep=sleep)
     assert result.code == 0, result.err
     assert waits == [0.5] * 4
 
@@ -158,14 +157,14 @@ def test_push_is_polled_every_half_second(jc: JcWorld) -> None:
 def test_a_code_source_means_totp(jc: JcWorld, mode: str, offered: str,
                                   paths: list[str]) -> None:
     push_user(jc.fake, totp=True)
-    result = run_cli(["getcallerid", *jc.programs("--jumpcloud-mfa", mode)])
+    result = jc.run(["getcallerid", *jc.programs("--jumpcloud-mfa", mode)])
     assert (result.code, result.err) == (0, "")
     assert jc.fake.paths() == paths
 
 
 def test_auto_without_a_code_source_or_a_person_takes_push(jc: JcWorld) -> None:
     push_user(jc.fake, totp=True)
-    result = run_cli(["getcallerid", *jc.start(*jc.password_process())], **jc.clock())
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process())])
     assert result.code == 0, result.err
     assert "POST /userconsole/auth/push" in jc.fake.paths()
 
@@ -174,8 +173,8 @@ def test_auto_without_a_code_source_or_a_person_takes_push(jc: JcWorld) -> None:
 def test_auto_asks_a_person_when_both_are_offered(jc: JcWorld, answer: str, push: bool) -> None:
     push_user(jc.fake, totp=True)
     stdin = f"{answer}\n" + ("" if push else f"{jc.fake.totp_code()}\n")
-    result = run_cli(["getcallerid", *jc.start(*jc.password_process())], stdin=stdin,
-                     terminal=True, **jc.clock())
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process())], stdin=stdin,
+                     terminal=True)
     assert result.code == 0, result.err
     assert result.err.startswith(f"JumpCloud offers {USER} two second factors:\n"
                                  "  1) a TOTP code from your authenticator app\n"
@@ -187,8 +186,8 @@ def test_auto_asks_a_person_when_both_are_offered(jc: JcWorld, answer: str, push
 def test_push_wanted_with_a_console_that_lists_no_factors(jc: JcWorld) -> None:
     push_user(jc.fake)
     jc.fake.mfa_required_form = "redirect-login"
-    result = run_cli(["getcallerid", *jc.start(*jc.password_process(),
-                                                "--jumpcloud-mfa", "push")], **jc.clock())
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process(),
+                                                "--jumpcloud-mfa", "push")])
     assert result.code == 0, result.err
     assert "POST /userconsole/auth/push" in jc.fake.paths()
 
@@ -199,7 +198,7 @@ def test_several_roles_chosen_by_option(jc: JcWorld, calls: Recorder) -> None:
     jc.fake.add_app("aws-prod", [ADMIN, READ_ONLY])
     jc.fake.roles_encoding = "attributes"  # moto reads only this encoding of several roles
     jc.fake.provider_first = True
-    result = run_cli(["getcallerid", *jc.programs("--saml-role-arn", READ_ONLY)])
+    result = jc.run(["getcallerid", *jc.programs("--saml-role-arn", READ_ONLY)])
     assert (result.code, result.err) == (0, "")
     assert identity_arn(result.out) == (f"arn:aws:sts::123456789012:assumed-role/ReadOnly/"
                                         f"{USER}")
@@ -211,7 +210,7 @@ def test_several_roles_without_a_person_fail_listing_them(jc: JcWorld, calls: Re
                                                           encoding: str) -> None:
     jc.fake.add_app("aws-prod", [ADMIN, READ_ONLY])
     jc.fake.roles_encoding = encoding  # type: ignore[assignment]
-    result = run_cli(["getcallerid", *jc.programs()])
+    result = jc.run(["getcallerid", *jc.programs()])
     assert (result.code, error_line(result.err)) == (
         1, "aws-login: error: JumpCloud's SAML assertion grants 2 roles; choose one with "
            f"--saml-role-arn ARN: {ADMIN}, {READ_ONLY}")
@@ -221,14 +220,14 @@ def test_several_roles_without_a_person_fail_listing_them(jc: JcWorld, calls: Re
 def test_several_roles_asked_of_a_person(jc: JcWorld) -> None:
     jc.fake.add_app("aws-prod", [ADMIN, READ_ONLY])
     jc.fake.roles_encoding = "attributes"
-    result = run_cli(["getcallerid", *jc.programs()], stdin="2\n", terminal=True)
+    result = jc.run(["getcallerid", *jc.programs()], stdin="2\n", terminal=True)
     assert result.code == 0, result.err
     assert "The SAML assertion grants these roles:" in result.err
     assert identity_arn(result.out).endswith(f":assumed-role/ReadOnly/{USER}")
 
 
 def test_a_role_the_assertion_does_not_grant(jc: JcWorld, calls: Recorder) -> None:
-    result = run_cli(["getcallerid", *jc.programs("--saml-role-arn", READ_ONLY)])
+    result = jc.run(["getcallerid", *jc.programs("--saml-role-arn", READ_ONLY)])
     assert (result.code, error_line(result.err)) == (
         1, f"aws-login: error: --saml-role-arn {READ_ONLY} is not a role JumpCloud's SAML "
            f"assertion grants; it grants {ADMIN}")
@@ -237,13 +236,14 @@ def test_a_role_the_assertion_does_not_grant(jc: JcWorld, calls: Recorder) -> No
 
 def test_session_duration_is_honoured_unless_duration_says(jc: JcWorld, calls: Recorder) -> None:
     jc.fake.session_duration = 7200
-    result = run_cli(["dumpcreds", "--credential-helper", *jc.programs()])
+    result = jc.run(["dumpcreds", "--credential-helper", *jc.programs()])
     assert result.code == 0, result.err
     assert calls.only("AssumeRoleWithSAML").params["DurationSeconds"] == "7200"
     calls.clear()
-    result = run_cli(["dumpcreds", "--credential-helper",
-                      *jc.start(*jc.password_process(), *jc.code_process(
-                          jc.fake.totp_code(at=jc.fake.now() + 30)), "--duration", "1800")])
+    jc.next_step()
+    result = jc.run(["dumpcreds", "--credential-helper",
+                     *jc.start(*jc.password_process(), *jc.code_process(), "--duration",
+                               "1800")])
     assert result.code == 0, result.err
     assert calls.only("AssumeRoleWithSAML").params["DurationSeconds"] == "1800"
 
@@ -256,7 +256,7 @@ def failed(result_code: int, err: str) -> str:
 
 
 def test_wrong_password_from_a_program(jc: JcWorld, calls: Recorder) -> None:
-    result = run_cli(["getcallerid", *jc.start(*jc.password_process("wrong"),
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process("wrong"),
                                                 *jc.code_process())])
     assert failed(result.code, result.err) == (
         f"JumpCloud refused the email or password of {USER} (HTTP 401: Authentication "
@@ -268,7 +268,7 @@ def test_wrong_password_from_a_program(jc: JcWorld, calls: Recorder) -> None:
 
 def test_a_wrong_typed_password_is_asked_once_more(jc: JcWorld) -> None:
     code = jc.fake.totp_code()
-    result = run_cli(["getcallerid", *jc.start()],
+    result = jc.run(["getcallerid", *jc.start()],
                      stdin=f"wrong\n{DEFAULT_PASSWORD}\n{code}\n", terminal=True)
     assert result.code == 0, result.err
     assert result.err == (f"JumpCloud password for {USER}: aws-login: JumpCloud refused the "
@@ -278,7 +278,7 @@ def test_a_wrong_typed_password_is_asked_once_more(jc: JcWorld) -> None:
 
 
 def test_a_wrong_typed_password_twice_fails(jc: JcWorld) -> None:
-    result = run_cli(["getcallerid", *jc.start()], stdin="wrong\nworse\n", terminal=True)
+    result = jc.run(["getcallerid", *jc.start()], stdin="wrong\nworse\n", terminal=True)
     assert result.code == 1
     # (a hidden answer is not echoed, so the error follows the question on its line)
     assert result.err.splitlines()[-1] == (
@@ -289,7 +289,7 @@ def test_a_wrong_typed_password_twice_fails(jc: JcWorld) -> None:
 
 
 def test_an_unknown_email(jc: JcWorld) -> None:
-    result = run_cli(["getcallerid", "--jumpcloud-url", jc.url, "--jumpcloud-email",
+    result = jc.run(["getcallerid", "--jumpcloud-url", jc.url, "--jumpcloud-email",
                       "bob@example.com", *jc.password_process(), "--prompt", "none"])
     assert failed(result.code, result.err).startswith(
         "JumpCloud refused the email or password of bob@example.com (HTTP 401: "
@@ -300,7 +300,7 @@ def test_an_unknown_email(jc: JcWorld) -> None:
 def test_a_wrong_code_then_the_right_one(jc: JcWorld, body: str) -> None:
     jc.fake.wrong_code_body = body  # type: ignore[assignment]
     stdin = f"{wrong_code(jc.fake)}\n{jc.fake.totp_code()}\n"
-    result = run_cli(["getcallerid", *jc.start(*jc.password_process())], stdin=stdin,
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process())], stdin=stdin,
                      terminal=True)
     assert result.code == 0, result.err
     assert result.err == (f"JumpCloud TOTP code for {USER}: aws-login: JumpCloud refused the "
@@ -311,7 +311,7 @@ def test_a_wrong_code_then_the_right_one(jc: JcWorld, body: str) -> None:
 def test_a_wrong_code_through_the_totp_path_then_the_right_one(jc: JcWorld) -> None:
     jc.fake.totp_submission = "totp-path"
     stdin = f"{wrong_code(jc.fake)}\n{jc.fake.totp_code()}\n"
-    result = run_cli(["getcallerid", *jc.start(*jc.password_process())], stdin=stdin,
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process())], stdin=stdin,
                      terminal=True)
     assert result.code == 0, result.err
     # the second code goes straight to /auth/totp
@@ -321,7 +321,7 @@ def test_a_wrong_code_through_the_totp_path_then_the_right_one(jc: JcWorld) -> N
 def test_three_wrong_codes_fail(jc: JcWorld) -> None:
     wrong = wrong_code(jc.fake)
     others = [code for code in ("555555", "666666", "777777") if code != wrong][:2]
-    result = run_cli(["getcallerid", *jc.start(*jc.password_process())],
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process())],
                      stdin="".join(f"{code}\n" for code in (wrong, *others)), terminal=True)
     assert result.code == 1
     assert result.err.splitlines()[-1] == (
@@ -332,7 +332,7 @@ def test_three_wrong_codes_fail(jc: JcWorld) -> None:
 
 
 def test_a_wrong_code_from_a_program(jc: JcWorld) -> None:
-    result = run_cli(["getcallerid", *jc.start(*jc.password_process(),
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process(),
                                                 *jc.code_process(wrong_code(jc.fake)))])
     assert failed(result.code, result.err) == (
         "JumpCloud refused the TOTP code from --mfa-process cat; check that it gives the "
@@ -341,8 +341,8 @@ def test_a_wrong_code_from_a_program(jc: JcWorld) -> None:
 
 def test_a_code_already_used_says_wait_for_the_next(jc: JcWorld) -> None:
     argv = ["getcallerid", *jc.programs()]  # the same code file for both runs
-    assert run_cli(argv, **jc.clock()).code == 0
-    second = run_cli(argv, now=jc.now, sleep=no_sleep)  # the wait is not waited here
+    assert jc.run(argv).code == 0
+    second = jc.run(argv, sleep=no_sleep)  # the wait is not waited here
     assert second.code == 1
     assert second.err == (
         "aws-login: waiting 15 s for the next TOTP code (the last sign-in used the current "
@@ -354,7 +354,7 @@ def test_a_code_already_used_says_wait_for_the_next(jc: JcWorld) -> None:
 
 def test_a_program_code_waits_for_the_next_step_after_a_sign_in(jc: JcWorld) -> None:
     argv = ["getcallerid", *jc.programs()]
-    assert run_cli(argv, **jc.clock()).code == 0
+    assert jc.run(argv).code == 0
     waits: list[float] = []
 
     def sleep(seconds: float) -> None:  # the next step comes: the program's code changes
@@ -362,20 +362,20 @@ def test_a_program_code_waits_for_the_next_step_after_a_sign_in(jc: JcWorld) -> 
         jc.sleep(seconds)
         jc.code_file(jc.fake.totp_code())
 
-    second = run_cli(argv, now=jc.now, sleep=sleep)
+    second = jc.run(argv, sleep=sleep)
     assert second.code == 0, second.err
     assert waits == [15]
 
 
 def test_a_person_told_the_code_was_used_types_the_next(jc: JcWorld) -> None:
     code = jc.fake.totp_code()
-    first = run_cli(["getcallerid", *jc.start(*jc.password_process())], stdin=f"{code}\n",
-                    terminal=True, **jc.clock())
+    first = jc.run(["getcallerid", *jc.start(*jc.password_process())], stdin=f"{code}\n",
+                    terminal=True)
     assert first.code == 0, first.err
     jc.fake.time_offset += 10  # still the same step: the app still shows the same code
     following = jc.fake.totp_code(at=jc.fake.now() + 30)
-    second = run_cli(["getcallerid", *jc.start(*jc.password_process())],
-                     stdin=f"{code}\n{code}\n{following}\n", terminal=True, **jc.clock())
+    second = jc.run(["getcallerid", *jc.start(*jc.password_process())],
+                     stdin=f"{code}\n{code}\n{following}\n", terminal=True)
     assert second.code == 0, second.err
     assert second.err == (
         f"JumpCloud TOTP code for {USER} (the last sign-in used the current one: wait for the "
@@ -390,7 +390,7 @@ def test_push_denied(jc: JcWorld, calls: Recorder, status: int) -> None:
     push_user(jc.fake)
     jc.fake.push_outcome = "denied"
     jc.fake.push_denied_status = status
-    result = run_cli(["getcallerid", *jc.start(*jc.password_process())], **jc.clock())
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process())])
     assert result.code == 1
     assert result.err.splitlines()[-1] == (
         "aws-login: error: the JumpCloud Protect push was denied on the phone; run again and "
@@ -405,7 +405,7 @@ def test_push_expired(jc: JcWorld, calls: Recorder, outcome: str) -> None:
     push_user(jc.fake)
     jc.fake.push_outcome = outcome  # type: ignore[assignment]
     jc.fake.push_lifetime = 3
-    result = run_cli(["getcallerid", *jc.start(*jc.password_process())], **jc.clock())
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process())])
     assert result.code == 1
     assert result.err.splitlines()[-1] == (
         "aws-login: error: the JumpCloud Protect push expired before it was approved; run "
@@ -417,7 +417,7 @@ def test_push_expired(jc: JcWorld, calls: Recorder, outcome: str) -> None:
 
 def test_a_locked_account(jc: JcWorld, calls: Recorder) -> None:
     jc.fake.lock_user()
-    result = run_cli(["getcallerid", *jc.programs()])
+    result = jc.run(["getcallerid", *jc.programs()])
     assert failed(result.code, result.err) == (
         f"JumpCloud says the account {USER} is locked (HTTP 401: Your account has been locked. "
         "Contact your administrator.); ask your JumpCloud administrator to unlock it, or wait "
@@ -427,7 +427,7 @@ def test_a_locked_account(jc: JcWorld, calls: Recorder) -> None:
 
 def test_an_app_not_assigned(jc: JcWorld, calls: Recorder) -> None:
     jc.fake.unassign()
-    result = run_cli(["getcallerid", *jc.programs()])
+    result = jc.run(["getcallerid", *jc.programs()])
     assert failed(result.code, result.err) == (
         f"JumpCloud signed {USER} in, but {jc.url} answered a page titled 'Access denied' "
         "without a SAMLResponse: the AWS app not assigned to you (ask your JumpCloud "
@@ -437,7 +437,7 @@ def test_an_app_not_assigned(jc: JcWorld, calls: Recorder) -> None:
 
 def test_an_unknown_app(jc: JcWorld) -> None:
     url = jc.fake.idp_url("aws-nope")
-    result = run_cli(["getcallerid", "--jumpcloud-url", url, "--jumpcloud-email", USER,
+    result = jc.run(["getcallerid", "--jumpcloud-url", url, "--jumpcloud-email", USER,
                       *jc.password_process(), *jc.code_process()])
     assert failed(result.code, result.err) == (
         f"JumpCloud has no application at {url} (HTTP 404); check --jumpcloud-url: the AWS "
@@ -447,7 +447,7 @@ def test_an_unknown_app(jc: JcWorld) -> None:
 def test_an_app_that_wants_mfa_the_sign_in_did_not_have(jc: JcWorld) -> None:
     jc.fake.add_user(USER, totp_secret=None)
     jc.fake.app_requires_mfa = True
-    result = run_cli(["getcallerid", *jc.start(*jc.password_process())])
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process())])
     assert failed(result.code, result.err) == (
         f"JumpCloud signed {USER} in, but {jc.url} answered a page titled 'Multi-factor "
         "authentication required' without a SAMLResponse: an app policy that wants MFA, "
@@ -457,14 +457,14 @@ def test_an_app_that_wants_mfa_the_sign_in_did_not_have(jc: JcWorld) -> None:
 
 def test_a_page_with_an_unnamed_input_still_gives_the_assertion(jc: JcWorld) -> None:
     jc.fake.extra_unnamed_input = True
-    result = run_cli(["getcallerid", *jc.programs()])
+    result = jc.run(["getcallerid", *jc.programs()])
     assert (result.code, result.err) == (0, "")
 
 
 def test_webauthn_or_duo_only(jc: JcWorld) -> None:
     jc.fake.add_user(USER, totp_secret=None, factors=[("webauthn", "available"),
                                                        ("duo", "unavailable")])
-    result = run_cli(["getcallerid", *jc.start(*jc.password_process())])
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process())])
     assert failed(result.code, result.err) == (
         f"JumpCloud asks {USER} for a second factor aws-login cannot use (webauthn); not "
         "supported yet: enable TOTP or push in JumpCloud")
@@ -472,7 +472,7 @@ def test_webauthn_or_duo_only(jc: JcWorld) -> None:
 
 def test_totp_wanted_but_only_push_offered(jc: JcWorld) -> None:
     push_user(jc.fake)
-    result = run_cli(["getcallerid", *jc.start(*jc.password_process(),
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process(),
                                                 "--jumpcloud-mfa", "totp")])
     assert failed(result.code, result.err) == (
         f"--jumpcloud-mfa totp: JumpCloud offers {USER} no TOTP code (it offers a JumpCloud "
@@ -483,14 +483,14 @@ def test_totp_wanted_but_only_push_offered(jc: JcWorld) -> None:
 def test_an_xsrf_token_refused_once_is_fetched_again(jc: JcWorld, status: int) -> None:
     jc.fake.xsrf_failure_status = status
     jc.fake.refuse_xsrf_next = 1
-    result = run_cli(["getcallerid", *jc.programs()])
+    result = jc.run(["getcallerid", *jc.programs()])
     assert (result.code, result.err) == (0, "")
     assert jc.fake.paths() == [XSRF, AUTH, XSRF, AUTH, AUTH, IDP]
 
 
 def test_an_xsrf_token_refused_twice(jc: JcWorld) -> None:
     jc.fake.refuse_xsrf_next = 2
-    result = run_cli(["getcallerid", *jc.programs()])
+    result = jc.run(["getcallerid", *jc.programs()])
     assert failed(result.code, result.err) == (
         "JumpCloud refused the sign-in's XSRF token twice (HTTP 403), even a fresh one; try "
         "again in a minute, and check AWS_LOGIN_JUMPCLOUD_CONSOLE_URL if it is set")
@@ -498,7 +498,7 @@ def test_an_xsrf_token_refused_twice(jc: JcWorld) -> None:
 
 def test_jumpcloud_having_a_bad_moment_is_tried_again(jc: JcWorld) -> None:
     jc.fake.fail_next = 2
-    result = run_cli(["getcallerid", *jc.programs()], sleep=no_sleep)
+    result = jc.run(["getcallerid", *jc.programs()], sleep=no_sleep)
     assert (result.code, result.err) == (0, "")
     assert jc.fake.paths() == [XSRF, XSRF, XSRF, AUTH, AUTH, IDP]
 
@@ -506,7 +506,7 @@ def test_jumpcloud_having_a_bad_moment_is_tried_again(jc: JcWorld) -> None:
 def test_jumpcloud_unreachable(jc: JcWorld, monkeypatch: pytest.MonkeyPatch,
                                calls: Recorder) -> None:
     monkeypatch.setenv("AWS_LOGIN_JUMPCLOUD_CONSOLE_URL", NOWHERE)
-    result = run_cli(["getcallerid", *jc.programs()], sleep=no_sleep)
+    result = jc.run(["getcallerid", *jc.programs()], sleep=no_sleep)
     assert failed(result.code, result.err) == (
         f"JumpCloud: could not reach {NOWHERE} (ConnectionError); check the network and proxy "
         "settings (after 5 attempts)")
@@ -516,7 +516,7 @@ def test_jumpcloud_unreachable(jc: JcWorld, monkeypatch: pytest.MonkeyPatch,
 def test_the_wrong_console_is_said(jc: JcWorld, monkeypatch: pytest.MonkeyPatch) -> None:
     """A console URL that answers with a web page (as /xsrf did for saml2aws, #1041)."""
     monkeypatch.setenv("AWS_LOGIN_JUMPCLOUD_CONSOLE_URL", jc.fake.idp_base)
-    result = run_cli(["getcallerid", *jc.programs()])
+    result = jc.run(["getcallerid", *jc.programs()])
     assert failed(result.code, result.err) == (
         f"JumpCloud's console at {jc.fake.idp_base} answered an HTML page, not the sign-in's XSRF "
         "token; check AWS_LOGIN_JUMPCLOUD_CONSOLE_URL (default https://console.jumpcloud.com)")
@@ -525,13 +525,13 @@ def test_the_wrong_console_is_said(jc: JcWorld, monkeypatch: pytest.MonkeyPatch)
 @pytest.mark.parametrize("rotate", [False, True])
 def test_cookies_set_by_the_sign_in_are_kept(jc: JcWorld, rotate: bool) -> None:
     jc.fake.rotate_session_on_sign_in = rotate
-    result = run_cli(["getcallerid", *jc.programs()])
+    result = jc.run(["getcallerid", *jc.programs()])
     assert (result.code, result.err) == (0, "")
 
 
 def test_the_context_fields_are_sent(jc: JcWorld) -> None:
     jc.fake.require_context_fields = True
-    result = run_cli(["getcallerid", *jc.programs()])
+    result = jc.run(["getcallerid", *jc.programs()])
     assert (result.code, result.err) == (0, "")
 
 
@@ -540,7 +540,7 @@ def test_nothing_is_written_when_a_sign_in_fails(jc: JcWorld) -> None:
     JumpCloud took (so that the next run knows that code is spent), never the code."""
     jc.fake.unassign()
     code = jc.fake.totp_code()
-    result = run_cli(["dumpcreds", "--use-cache", *jc.programs()], now=jc.now)
+    result = jc.run(["dumpcreds", "--use-cache", *jc.programs()])
     assert result.code == 1
     written = sorted(str(path.relative_to(jc.cache)) for path in jc.cache.rglob("*")
                      if path.is_file() and path.parent.name != "locks")

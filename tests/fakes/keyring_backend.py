@@ -42,7 +42,7 @@ def write(path: Path, data: dict[str, Any]) -> None:
 
 class FileKeyring(KeyringBackend):
     @properties.classproperty
-    def priority(cls) -> float:  # noqa: N805 - a class property, as keyring declares it
+    def priority(cls) -> float:
         if not os.environ.get(FILE_VARIABLE):
             raise RuntimeError(f"{FILE_VARIABLE} is not set")
         return 1.0
