@@ -222,8 +222,8 @@ def test_every_record_type_a_plan_can_hold_has_a_sample() -> None:
     sampled = {type(value).__name__ for plan in SAMPLES for value in records_in(plan)}
     assert reachable - sampled == set(), "add a sample Plan holding these types to SAMPLES"
     assert {"Plan", "ProfileStart", "SsoRoleStart", "SignIn", "CachedToken", "GivenToken",
-            "TokenFile", "SamlStart", "JumpCloudStart", "WebIdentityStart", "EnvKeysStart", "DefaultChainStart",
-            "ChainStep", "SessionStep", "MfaInput"} <= reachable  # the walk itself works
+            "TokenFile", "SamlStart", "JumpCloudStart", "WebIdentityStart", "EnvKeysStart",
+            "DefaultChainStart", "ChainStep", "SessionStep", "MfaInput"} <= reachable  # the walk itself works
 
 
 def test_only_the_mfa_code_is_left_out_of_the_key() -> None:

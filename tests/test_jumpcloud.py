@@ -6,10 +6,12 @@ every failure said in one line (exit 1, nothing written)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
+from tests.fakes import standin
 from tests.fakes.faults import NOWHERE
 from tests.fakes.jumpcloud import DEFAULT_PASSWORD, FakeJumpCloud, hotp
 from tests.fakes.moto_server import Recorder
@@ -549,3 +551,19 @@ def test_nothing_is_written_when_a_sign_in_fails(jc: JcWorld) -> None:
     assert list(used.values()) == [int(jc.fake.now() // 30)]
     assert code not in (jc.cache / "jumpcloud" / "used-codes").read_text()
     assert (jc.cache / "jumpcloud" / "used-codes").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(("options", "account"), [
+    (["--prompt", "ykman"], USER),  # by default the OATH account named after the email
+    (["--ykman-account", "JumpCloud:alice"], "JumpCloud:alice"),
+])
+def test_the_code_from_a_yubikey(jc: JcWorld, monkeypatch: pytest.MonkeyPatch,
+                                 options: list[str], account: str) -> None:
+    folder = standin.install(jc.tmp / "bin")
+    monkeypatch.setenv("STANDIN_LOG", str(jc.tmp / "standin.log"))
+    monkeypatch.setenv("STANDIN_ANSWERS", jc.fake.totp_code())
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process(), *options)])
+    assert (result.code, result.err) == (0, "")
+    assert [record["argv"] for record in standin.records(jc.tmp / "standin.log")] == [
+        ["oath", "accounts", "code", "--single", account]]

@@ -165,6 +165,7 @@ class Console:
 
     def _attempt(self, method: str, url: str, body: Mapping[str, object] | None) -> Reply:
         import requests  # only when JumpCloud is really asked
+        import urllib3.exceptions
 
         origin = _origin(url)
         headers = {"Accept": "application/json", "X-Requested-With": "XMLHttpRequest",
@@ -202,7 +203,7 @@ class Console:
             raise AwsCallError("JumpCloud", NETWORK_ERROR,
                                f"{failure}; check the network and proxy settings",
                                transient=again) from None
-        except Exception as exc:  # urllib3's own errors while reading the body
+        except urllib3.exceptions.HTTPError as exc:  # raised while reading the body
             raise AwsCallError("JumpCloud", NETWORK_ERROR,
                                f"the answer of {where} was cut short ({type(exc).__name__})",
                                transient=method == "GET") from None
