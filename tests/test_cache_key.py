@@ -221,9 +221,10 @@ def test_every_record_type_a_plan_can_hold_has_a_sample() -> None:
     reachable = {cls.__name__ for cls in record_types_reachable(Plan)}
     sampled = {type(value).__name__ for plan in SAMPLES for value in records_in(plan)}
     assert reachable - sampled == set(), "add a sample Plan holding these types to SAMPLES"
+    # the walk itself works
     assert {"Plan", "ProfileStart", "SsoRoleStart", "SignIn", "CachedToken", "GivenToken",
             "TokenFile", "SamlStart", "JumpCloudStart", "WebIdentityStart", "EnvKeysStart",
-            "DefaultChainStart", "ChainStep", "SessionStep", "MfaInput"} <= reachable  # the walk itself works
+            "DefaultChainStart", "ChainStep", "SessionStep", "MfaInput"} <= reachable
 
 
 def test_only_the_mfa_code_is_left_out_of_the_key() -> None:
