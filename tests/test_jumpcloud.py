@@ -567,3 +567,30 @@ def test_the_code_from_a_yubikey(jc: JcWorld, monkeypatch: pytest.MonkeyPatch,
     assert (result.code, result.err) == (0, "")
     assert [record["argv"] for record in standin.records(jc.tmp / "standin.log")] == [
         ["oath", "accounts", "code", "--single", account]]
+
+
+def test_the_session_cookie_reaches_an_idp_on_another_host(cache_env: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console sets its cookies without a Domain: only forwarding them by hand gets them
+    to the IdP's host (here "localhost" beside the console's 127.0.0.1)."""
+    with FakeJumpCloud(idp_host="localhost") as fake:
+        monkeypatch.setenv("AWS_LOGIN_JUMPCLOUD_CONSOLE_URL", fake.console_url)
+        jc = make_world(fake, cache_env, tmp_path, monkeypatch)
+        assert jc.url.startswith("http://localhost:")
+        result = jc.run(["getcallerid", *jc.programs()])
+        assert (result.code, result.err) == (0, "")
+        assert identity_arn(result.out) == SESSION
+        assert jc.fake.requests[-1].cookies == ("_jumpcloud_user_console_", "_xsrf")
+
+
+def test_the_fast_path_tells_jumpcloud_emails_apart() -> None:
+    from aws_login import fastpath
+
+    argv = ["dumpcreds", "--credential-helper", "--use-cache", "--jumpcloud-url",
+            "https://sso.jumpcloud.com/saml2/aws-prod"]
+    assert fastpath.eligible(argv, {})
+    assert fastpath.entry_path(argv, {"JUMPCLOUD_EMAIL": "alice@example.com"}) != \
+        fastpath.entry_path(argv, {"JUMPCLOUD_EMAIL": "bob@example.com"})
+    # options that act on the keychain always take the normal path
+    assert not fastpath.eligible([*argv, "--forget-password"], {})
+    assert not fastpath.eligible([*argv, "--save-password"], {})
