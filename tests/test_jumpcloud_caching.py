@@ -71,6 +71,18 @@ def test_another_role_of_the_same_sign_in_costs_no_second_mfa(jc: JcWorld,
     assert json.loads(kept[0].read_text())["Assertion"] == jc.fake.assertions[-1]
 
 
+def test_a_role_the_kept_assertion_does_not_grant_keeps_it(jc: JcWorld) -> None:
+    assert jc.run(["getcallerid", "--use-cache", *jc.programs()]).code == 0
+    jc.fake.clear()
+    typo = jc.run(["getcallerid", "--use-cache", *jc.start("--saml-role-arn", READ_ONLY),
+                   "--prompt", "none"])
+    assert (typo.code, error_line(typo.err)) == (
+        1, f"aws-login: error: --saml-role-arn {READ_ONLY} is not a role JumpCloud's SAML "
+           f"assertion grants; it grants {ADMIN}")
+    assert jc.fake.requests == []
+    assert len(list((jc.cache / "jumpcloud").glob("*.json"))) == 1  # still good for Admin
+
+
 def test_without_use_cache_no_assertion_is_kept(jc: JcWorld) -> None:
     result = jc.run(["getcallerid", *jc.programs()])
     assert result.code == 0, result.err

@@ -403,11 +403,13 @@ def _code(email: str, source: str | None, used: int | None, refused: list[str],
     if used is not None and used >= _step(ctx) and not refused:
         question = (f"JumpCloud TOTP code for {email} (the last sign-in used the current one: "
                     f"wait for the next, in {_left(ctx)} s): ")
-    while True:
+    for _ in range(TRIES):
         code = ask_for_code(question, "pass --mfa-process COMMAND", ctx)
         if code not in refused:
             return code
         ctx.prompt.note("JumpCloud refused that code already; wait for the next code")
+    raise OperationError("JumpCloud refused that TOTP code already; wait for the next code and "
+                         "run again")
 
 
 def _step(ctx: Context) -> int:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from aws_login.model import StartSettings
     from aws_login.providers import StartSource
     from aws_login.saml_assertion import SamlAssertion
+    from aws_login.sources.saml import SamlStart
 
 OPTION = "--jumpcloud-url"
 MFA_MODES = ("auto", "totp", "push")
@@ -184,9 +185,10 @@ def _forget(console: str, ctx: Context) -> None:
 def from_jumpcloud(spec: JumpCloudStart, ctx: Context) -> Credentials:
     """Sign in (or take the assertion kept by a sign-in minutes ago) and assume the role."""
     from aws_login.jumpcloud.signin import sign_in
+    from aws_login.sources.saml import from_saml
 
     if not spec.keep_assertion:
-        return _assume(spec, sign_in(spec, ctx).assertion, ctx)
+        return from_saml(_start(spec, sign_in(spec, ctx).assertion, ctx), ctx)
     from aws_login import waits
     from aws_login.jumpcloud import assertion_cache as kept
 
@@ -208,10 +210,11 @@ def from_jumpcloud(spec: JumpCloudStart, ctx: Context) -> Credentials:
     else:
         ctx.log(f"JumpCloud assertion of {entry.email} from the cache (a sign-in minutes ago)")
     ctx.log.add_secret(entry.assertion)
+    start = _start(spec, entry.assertion, ctx)
     try:
-        return _assume(spec, entry.assertion, ctx)
+        return from_saml(start, ctx)
     except OperationError:
-        cache.drop(name)  # refused (or no role of it fits): the next run signs in afresh
+        cache.drop(name)  # AWS refused it: the next run signs in afresh
         raise
 
 
@@ -226,10 +229,12 @@ def _parsed(spec: JumpCloudStart, assertion: str) -> SamlAssertion:
         raise OperationError(exc.message) from None
 
 
-def _assume(spec: JumpCloudStart, assertion: str, ctx: Context) -> Credentials:
+def _start(spec: JumpCloudStart, assertion: str, ctx: Context) -> SamlStart:
+    """The SAML start of the assertion: its role (--saml-role-arn, the only one, or asked)
+    and lifetime (--duration, else SessionDuration), as saml.py makes it."""
     from aws_login.prompts import NoAnswer
     from aws_login.saml_assertion import quoted, start_duration
-    from aws_login.sources.saml import SamlStart, ask_role, choose_role, from_saml
+    from aws_login.sources.saml import SamlStart, ask_role, choose_role
 
     ctx.log.add_secret(assertion)
     parsed = _parsed(spec, assertion)
@@ -246,5 +251,5 @@ def _assume(spec: JumpCloudStart, assertion: str, ctx: Context) -> Credentials:
                                                  "assertion")) from None
     duration = spec.duration if spec.duration is not None else start_duration(
         parsed.session_duration, ctx.warn)
-    return from_saml(SamlStart(assertion, role.role_arn, role.principal_arn, duration,
-                               parsed.session_name, parsed.not_on_or_after, spec.region), ctx)
+    return SamlStart(assertion, role.role_arn, role.principal_arn, duration,
+                     parsed.session_name, parsed.not_on_or_after, spec.region)
