@@ -1,6 +1,7 @@
 """The entries of aws-login's caches as `aws-login status` lists them and `clearcache --entry`
-drops them: the SSO sign-ins (sso/cache.py) and the sessions (credentials_cache.py), each
-with a short id made from its file name. Plain data, never a secret."""
+drops them: the SSO sign-ins (sso/cache.py), the sessions (credentials_cache.py) and the
+JumpCloud assertions kept a few minutes (jumpcloud/assertion_cache.py), each with a short id
+made from its file name. Plain data, never a secret."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from aws_login.sso.tokenfile import format_timestamp
 
 SIGN_IN_PREFIX = "sso-"
 SESSION_PREFIX = "session-"
+JUMPCLOUD_PREFIX = "jumpcloud-"
 ID_LENGTH = 12  # hex digits of the entry's file name: enough to tell entries apart
 
 
@@ -48,7 +50,17 @@ def entries(ctx: Context) -> dict[str, list[dict[str, Any]]]:
             "expires_at": None if expiration is None else format_timestamp(expiration),
             "expired": expiration is not None and expiration <= now,
         })
-    return {"sign_ins": sign_ins, "sessions": sessions}
+    from aws_login.jumpcloud.assertion_cache import AssertionCache
+
+    assertions = [{
+        "id": JUMPCLOUD_PREFIX + name[:ID_LENGTH],
+        "idp_url": entry.idp_url,
+        "email": entry.email,
+        "expires_at": format_timestamp(entry.expires_at),
+        "expired": entry.expires_at <= now,
+    } for name, entry in sorted(AssertionCache(ctx.cache_dir).entries(),
+                                key=lambda item: item[1].expires_at)]
+    return {"sign_ins": sign_ins, "sessions": sessions, "jumpcloud_assertions": assertions}
 
 
 def _expiry(expiration: datetime | None) -> str:
@@ -63,12 +75,13 @@ def drop(entry_id: str, ctx: Context) -> str:
     from aws_login.sso.tokens import sso_cache, start_url_lock
 
     wanted = entry_id.strip()
-    if not wanted.startswith((SIGN_IN_PREFIX, SESSION_PREFIX)) or len(wanted) <= len(
-            SIGN_IN_PREFIX):
+    if not wanted.startswith((SIGN_IN_PREFIX, SESSION_PREFIX, JUMPCLOUD_PREFIX)) or len(
+            wanted) <= len(SIGN_IN_PREFIX):
         raise UsageError(f"--entry {entry_id[:80]!r} is not an entry id; use one that "
                          "aws-login status shows, e.g. --entry sso-1a2b3c4d5e6f")
     found = entries(ctx)
-    matches = [entry for entry in (*found["sign_ins"], *found["sessions"])
+    matches = [entry for entry in (*found["sign_ins"], *found["sessions"],
+                                   *found["jumpcloud_assertions"])
                if entry["id"].startswith(wanted)]
     if not matches:
         raise UsageError(f"--entry {wanted}: no such entry in the cache; aws-login status "
@@ -83,6 +96,14 @@ def drop(entry_id: str, ctx: Context) -> str:
             cache.drop_token(url)
         ctx.log(f"removed {cache.folder / (cache_key(url) + '.json')}")
         return f"the SSO sign-in for {url}"
+    if entry["id"].startswith(JUMPCLOUD_PREFIX):
+        from aws_login.jumpcloud.assertion_cache import AssertionCache
+
+        kept = AssertionCache(ctx.cache_dir)
+        name = next(name for name, _ in kept.entries()
+                    if JUMPCLOUD_PREFIX + name[:ID_LENGTH] == entry["id"])
+        kept.drop(name)
+        return f"the JumpCloud assertion of {entry['email']} for {entry['idp_url']}"
     sessions = CredentialsCache(ctx.cache_dir / "sessions", ctx.warn)
     key = next(key for key, _, _ in sessions.entries()
                if SESSION_PREFIX + key[:ID_LENGTH] == entry["id"])

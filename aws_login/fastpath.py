@@ -46,7 +46,10 @@ MIN_REMAINING_SECONDS = 15 * 60
 MAX_ENTRY_BYTES = 64 * 1024
 # Words that read files or stdin, ask questions or print diagnostics: never answered here.
 _INELIGIBLE = ("--debug", "-h", "--help", "--saml-assertion", "--web-identity-token-file",
-               "--accesstoken-cache", "--federation-policy", "-")
+               "--accesstoken-cache", "--federation-policy", "--forget-password",
+               "--save-password", "-")
+# Variables outside AWS_* that a Plan is built from (the JumpCloud email): in the key too.
+_KEYED_VARIABLES = ("JUMPCLOUD_EMAIL",)
 
 
 def serve(argv: Sequence[str], environ: Mapping[str, str], stdout: TextIO) -> int | None:
@@ -126,7 +129,8 @@ def _digest(argv: Sequence[str], environ: Mapping[str, str]) -> str:
     # Plan: a credential_process call under runas is the same call as one from a terminal.
     parts = [MAGIC.decode(), __version__, "\0".join(argv),
              *sorted(f"{k}={v}" for k, v in environ.items()
-                     if k.startswith("AWS_") and k != "AWS_LOGIN_NESTING")]
+                     if (k.startswith("AWS_") and k != "AWS_LOGIN_NESTING")
+                     or k in _KEYED_VARIABLES)]
     return sha256_hex("\0\0".join(parts).encode("utf-8", "surrogateescape"))
 
 

@@ -35,31 +35,52 @@ def with_mfa_code(plan: Plan, ctx: Context) -> MfaInput | None:
 def with_code(mfa: MfaInput, ctx: Context) -> MfaInput:
     """`mfa` with a code from --mfa-process, a YubiKey or the person (also for a profile's
     mfa_serial, which an SSO profile chain meets on its way)."""
+    code = program_code(mfa.serial, mfa.serial, ctx)
+    return replace(mfa, token=code if code is not None else ask_code(mfa.serial, ctx))
+
+
+def program_code(ykman_account: str, label: str, ctx: Context) -> str | None:
+    """A code from --mfa-process or a YubiKey, checked; None when neither is configured.
+    `ykman_account`: the OATH account when --ykman-account does not name one; `label`: what
+    the code is for, in "touch your YubiKey (MFA code for ...)". Also JumpCloud's TOTP code
+    (jumpcloud/signin.py)."""
     settings = ctx.prompt.settings
     if settings.mfa_process:
         from aws_login.mfa_process import code_from_command
 
-        code = code_from_command(settings.mfa_process, ctx)
-        return replace(mfa, token=_checked(code, f"--mfa-process {settings.mfa_process[0]}"))
+        return _checked(code_from_command(settings.mfa_process, ctx), program_source(ctx) or "")
     if settings.use_ykman:
         from aws_login.mfa_ykman import code_from_yubikey
 
-        code = code_from_yubikey(settings.ykman_account or mfa.serial, mfa.serial, ctx)
-        return replace(mfa, token=_checked(code, "ykman"))
-    return replace(mfa, token=ask_code(mfa.serial, ctx))
+        code = code_from_yubikey(settings.ykman_account or ykman_account, label, ctx)
+        return _checked(code, "ykman")
+    return None
+
+
+def program_source(ctx: Context) -> str | None:
+    """How messages name the configured program source of codes; None: the person is asked."""
+    settings = ctx.prompt.settings
+    if settings.mfa_process:
+        return f"--mfa-process {settings.mfa_process[0]}"
+    return "ykman" if settings.use_ykman else None
 
 
 def ask_code(serial: str, ctx: Context) -> str:
     """Ask the person, up to three times, until the answer looks like a code."""
     ctx.prompt.require("--mfa-serial needs an MFA code", NO_CHANNEL_HINT)
-    question = f"MFA code for {serial}: "
+    return ask_for_code(f"MFA code for {serial}: ", "pass --mfa-token CODE", ctx)
+
+
+def ask_for_code(question: str, instead: str, ctx: Context) -> str:
+    """Ask `question` (hidden input), up to three times, until the answer looks like a code;
+    `instead` says in the error how to give one without being asked."""
     from aws_login.prompts import Cancelled, NoAnswer
 
     for attempt in range(1, 4):
         try:
             code = ctx.prompt.ask_secret(question)
         except (NoAnswer, Cancelled) as exc:
-            exc.message = f"no MFA code was entered ({exc.reason}); pass --mfa-token CODE"
+            exc.message = f"no MFA code was entered ({exc.reason}); {instead}"
             raise
         try:
             return validate_mfa_token(code)

@@ -1,5 +1,6 @@
 """--mfa-process COMMAND: an MFA code from a program (a password manager: `op item get AWS
---otp`, `pass otp aws`, ...). Run without a shell, its first line of stdout is the code.
+--otp`, `pass otp aws`, ...). Run without a shell, its first line of stdout is the code. The
+same runner reads JumpCloud's password from --password-process COMMAND (`first_output_line`).
 
 A failure is reported with the exit code and the first line of stderr (scrubbed, cut short),
 never what it printed on stdout: that may be a secret. A program that does not answer within
@@ -18,8 +19,16 @@ _MAX_SHOWN = 160  # characters of the program's stderr in a message
 
 
 def code_from_command(words: Sequence[str], ctx: Context) -> str:
-    name = f"--mfa-process {words[0]}"
-    ctx.log(f"MFA code from {name} ({len(words) - 1} arguments)")
+    return first_output_line(words, "--mfa-process", "MFA code", ctx)
+
+
+def first_output_line(words: Sequence[str], option: str, what: str, ctx: Context, *,
+                      strip: bool = True) -> str:
+    """The first line a command prints on stdout, registered as a secret: `what` it gives
+    (for messages) comes from `option`. `strip`: drop the spaces around it (a code); a
+    password keeps them, only its line break goes."""
+    name = f"{option} {words[0]}"
+    ctx.log(f"{what} from {name} ({len(words) - 1} arguments)")
     try:
         # stdin closed: the program cannot read our input (under credential_process it is
         # the SDK's); a password manager that must ask still has /dev/tty.
@@ -35,10 +44,12 @@ def code_from_command(words: Sequence[str], ctx: Context) -> str:
         process.kill()
         process.wait()
         _close(process)  # a grandchild may hold the pipes open: do not read them again
-        raise OperationError(f"{name} gave no MFA code within {ctx.mfa_timeout:g} s; run it "
+        raise OperationError(f"{name} gave no {what} within {ctx.mfa_timeout:g} s; run it "
                              "at a terminal to see whether it waits for something") from None
     lines = out.decode("utf-8", "replace").splitlines()
-    code = lines[0].strip() if lines else ""
+    code = lines[0] if lines else ""
+    if strip:
+        code = code.strip()
     ctx.log.add_secret(code)  # the program may repeat it on stderr
     if process.returncode != 0:
         raise OperationError(f"{name} failed ({exit_status(process.returncode)}): "

@@ -93,11 +93,12 @@ def normalize(raw: str, where: str) -> str:
     return text
 
 
-def parse_assertion(encoded: str, where: str) -> SamlAssertion:
-    """Decode a base64 SAMLResponse and read the attributes AWS uses."""
+def parse_assertion(encoded: str, where: str, hint: str = CAPTURE_HINT) -> SamlAssertion:
+    """Decode a base64 SAMLResponse and read the attributes AWS uses. `hint`: what to do
+    about an unusable one (by default: capture it again)."""
     if not _BASE64_RE.fullmatch(encoded):
         raise UsageError(f"{where}: not base64 (it has characters outside A-Z a-z 0-9 + / =); "
-                         f"{CAPTURE_HINT}")
+                         f"{hint}")
     try:
         document = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
@@ -105,11 +106,11 @@ def parse_assertion(encoded: str, where: str) -> SamlAssertion:
                          f"of blocks); copy the whole SAMLResponse value") from None
     if not document.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         raise UsageError(f"{where}: the base64 does not decode to XML, so it is not a "
-                         f"SAMLResponse; {CAPTURE_HINT}")
-    root = _parse_xml(document, where)
+                         f"SAMLResponse; {hint}")
+    root = _parse_xml(document, where, hint)
     if root.tag != f"{_PROTOCOL}Response":
         raise UsageError(f"{where}: the decoded XML is not a SAML 2.0 Response (its root element "
-                         f"is {_local(root.tag)!r}); {CAPTURE_HINT}")
+                         f"is {_local(root.tag)!r}); {hint}")
     _check_status(root, where)
     assertions = root.findall(f"{_ASSERTION}Assertion")
     if not assertions:
@@ -117,7 +118,7 @@ def parse_assertion(encoded: str, where: str) -> SamlAssertion:
             raise UsageError(f"{where}: the assertion is encrypted, so aws-login cannot read "
                              "which roles it grants; turn off assertion encryption for the "
                              "AWS application in the IdP")
-        raise UsageError(f"{where}: the SAML Response holds no Assertion; {CAPTURE_HINT}")
+        raise UsageError(f"{where}: the SAML Response holds no Assertion; {hint}")
     values: dict[str, list[str]] = {}
     for assertion in assertions:
         # One Attribute with several values is the norm; some IdPs repeat the Attribute.
@@ -151,7 +152,7 @@ def parse_assertion(encoded: str, where: str) -> SamlAssertion:
     )
 
 
-def _parse_xml(document: bytes, where: str) -> ElementTree.Element:
+def _parse_xml(document: bytes, where: str, hint: str) -> ElementTree.Element:
     builder = ElementTree.TreeBuilder()
     parser = expat.ParserCreate(namespace_separator="}")
 
@@ -176,14 +177,14 @@ def _parse_xml(document: bytes, where: str) -> ElementTree.Element:
         raise UsageError(f"{where}: the decoded XML declares a DOCTYPE or entities, which a "
                          "SAML response never does; refusing to read it") from None
     except expat.ExpatError as exc:
-        hint = ("it looks cut short: copy the whole SAMLResponse value"
-                if exc.code in (expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS],
-                                expat.errors.codes[expat.errors.XML_ERROR_UNCLOSED_TOKEN],
-                                expat.errors.codes[expat.errors.XML_ERROR_PARTIAL_CHAR])
-                else CAPTURE_HINT)
+        advice = ("it looks cut short: copy the whole SAMLResponse value"
+                  if exc.code in (expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS],
+                                  expat.errors.codes[expat.errors.XML_ERROR_UNCLOSED_TOKEN],
+                                  expat.errors.codes[expat.errors.XML_ERROR_PARTIAL_CHAR])
+                  and hint == CAPTURE_HINT else hint)
         raise UsageError(f"{where}: the decoded SAMLResponse is not well-formed XML "
                          f"({expat.errors.messages[exc.code]} at line {exc.lineno}, column "
-                         f"{exc.offset + 1}); {hint}") from None
+                         f"{exc.offset + 1}); {advice}") from None
 
 
 def _first(texts: list[str] | None) -> str | None:

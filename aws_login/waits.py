@@ -33,6 +33,12 @@ def sign_in(start_url: str) -> str:
             "refreshing that sign-in...")
 
 
+def jumpcloud_sign_in(idp_url: str) -> str:
+    """The wait on a JumpCloud sign-in's lock: another process signing in to the same app."""
+    return (f"waiting for another aws-login to finish signing in to JumpCloud for {idp_url} "
+            "(it may be asking for a password or an MFA code)...")
+
+
 @contextmanager
 def said(lock: Lock, message: str, ctx: Context) -> Iterator[None]:
     """Hold `lock`; when another process holds it, say `message` while waiting."""

@@ -20,6 +20,10 @@ The emulators, started in the order given (list `sts` first: the others use it):
               write for SSO_START_URL (a sign-in made directly at the fake).
   federation  the sign-in federation endpoint and a "console" (tests/fakes/federation.py); it
               reads moto's state, so it must run in this same process as sts.
+  jumpcloud   JumpCloud's user console and IdP (tests/fakes/jumpcloud.py): alice@example.com
+              signs in with a password and a TOTP code, bob@example.com with a push that is
+              approved at once; JUMPCLOUD_DEMO_BIN holds `jc-password` and `jc-code`, which
+              print alice's password and current code (a password manager's stand-ins).
 
 To add an emulator, add a function that takes a Setup, starts a server and returns an
 Emulator, and list it in EMULATORS.
@@ -179,10 +183,48 @@ def start_federation(setup: Setup) -> Emulator:
     return Emulator("federation", {"AWS_LOGIN_FEDERATION_URL": fake.federation_url}, fake.stop)
 
 
+def start_jumpcloud(setup: Setup) -> Emulator:
+    """The JumpCloud fake, its two users, and the stand-in password manager commands."""
+    import shutil
+    import tempfile
+
+    _import_tests()
+    from tests.fakes.jumpcloud import DEFAULT_PASSWORD, start_fake_jumpcloud
+
+    fake = start_fake_jumpcloud()
+    folder = Path(tempfile.mkdtemp(prefix="aws-login-demo-jumpcloud-"))
+
+    def stop() -> None:
+        fake.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+    try:
+        fake.add_user("bob@example.com", "bob's password", totp_secret=None, push=True)
+        fake.push_polls_before_outcome = 1
+        python = shlex.quote(sys.executable)
+        code = ("import sys, time; sys.path.insert(0, sys.argv[1]); "
+                "from tests.fakes.jumpcloud import DEFAULT_TOTP_SECRET, totp_at; "
+                "print(totp_at(DEFAULT_TOTP_SECRET, time.time()))")
+        for name, body in (("jc-password", f"printf '%s\\n' {shlex.quote(DEFAULT_PASSWORD)}"),
+                           ("jc-code", f"exec {python} -c {shlex.quote(code)} "
+                                       f"{shlex.quote(str(ROOT))}")):
+            path = folder / name
+            path.write_text(f"#!/bin/sh\n{body}\n")
+            path.chmod(0o700)
+        wait_until_answering(fake.console_url)
+    except BaseException:
+        stop()
+        raise
+    return Emulator("jumpcloud", {"AWS_LOGIN_JUMPCLOUD_CONSOLE_URL": fake.console_url,
+                                  "JUMPCLOUD_IDP_URL": fake.idp_url(),
+                                  "JUMPCLOUD_DEMO_BIN": str(folder)}, stop)
+
+
 EMULATORS: dict[str, Callable[[Setup], Emulator]] = {
     "sts": start_sts,
     "sso": start_sso,
     "federation": start_federation,
+    "jumpcloud": start_jumpcloud,
 }
 
 

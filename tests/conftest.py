@@ -1,5 +1,5 @@
 """The fixtures: a real moto STS/IMDS server on 127.0.0.1 that records every request, a clean
-AWS environment per test, the SSO and federation fakes, and the fault-proxy world. Shared
+AWS environment per test, the SSO, federation and JumpCloud fakes, and the fault-proxy world. Shared
 helpers and constants are in tests/helpers.py; the fakes in tests/fakes/."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 
 from tests.fakes.faults import Servers, World, make_world, start_servers
 from tests.fakes.federation import FakeFederation, start_fake_federation
+from tests.fakes.jumpcloud import FakeJumpCloud, start_fake_jumpcloud
 from tests.fakes.moto_server import LoopbackServer, Recorder, start_moto
 from tests.fakes.sso import FakeSso
 from tests.helpers import USER_KEY_ID, USER_SECRET
@@ -110,6 +111,25 @@ def fed(federation_server: FakeFederation, aws_env: Path,
     for name in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY"):
         monkeypatch.delenv(name, raising=False)
     return federation_server
+
+
+@pytest.fixture(scope="module")
+def jumpcloud_server() -> Iterator[FakeJumpCloud]:
+    """The loopback JumpCloud fake (console and IdP listeners), once per module."""
+    fake = start_fake_jumpcloud()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def jumpcloud(jumpcloud_server: FakeJumpCloud,
+              monkeypatch: pytest.MonkeyPatch) -> FakeJumpCloud:
+    """The JumpCloud fake reset to its defaults (switches, users, sessions, request log),
+    set as AWS_LOGIN_JUMPCLOUD_CONSOLE_URL; point --jumpcloud-url at `jumpcloud.idp_url()`.
+    Combine with aws_env / cache_env (moto STS) to go on to AWS."""
+    jumpcloud_server.reset()
+    monkeypatch.setenv("AWS_LOGIN_JUMPCLOUD_CONSOLE_URL", jumpcloud_server.console_url)
+    return jumpcloud_server
 
 
 @pytest.fixture(scope="module")

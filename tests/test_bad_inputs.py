@@ -361,8 +361,8 @@ COMMAND_LINE = (
     Row("importcache", (), "the following arguments are required: --accesstoken-cache "
         "(see: aws-login importcache --help)"),
     Row("clearcache", ("--only", "nothing"),
-        "argument --only: invalid choice: 'nothing' (choose from 'sessions', 'sso') (see: "
-        "aws-login clearcache --help)"),
+        "argument --only: invalid choice: 'nothing' (choose from 'sessions', 'sso', "
+        "'jumpcloud') (see: aws-login clearcache --help)"),
 )
 
 CONSOLE = (
@@ -665,6 +665,79 @@ SAML_AND_WEB_IDENTITY = (
         "arn:aws:iam::123456789012:role/Admin"),
 )
 
+JC_URL = "https://sso.jumpcloud.com/saml2/aws-prod"
+JC_HINT = f"give the AWS app's IdP URL from JumpCloud, e.g. --jumpcloud-url {JC_URL}"
+JC = ("--jumpcloud-url", JC_URL)
+JC_PASSWORD = "'op read op://Private/JumpCloud/password'"
+JUMPCLOUD = (
+    Row("getcallerid", ("--jumpcloud-url", "http://sso.jumpcloud.com/saml2/aws-prod"),
+        "--jumpcloud-url 'http://sso.jumpcloud.com/saml2/aws-prod' uses http; JumpCloud is "
+        "reached over https only (the password travels there)"),
+    Row("dumpcreds", ("--jumpcloud-url", "https://sso.jumpcloud.com/aws-prod"),
+        "--jumpcloud-url 'https://sso.jumpcloud.com/aws-prod' is not an IdP URL (its path is not "
+        f"/saml2/<app>); {JC_HINT}"),
+    Row("runas", ("--jumpcloud-url", "sso.jumpcloud.com/saml2/aws-prod", "--", "true"),
+        f"--jumpcloud-url 'sso.jumpcloud.com/saml2/aws-prod' is not an https:// URL, e.g. "
+        f"{JC_URL}"),
+    Row("getcallerid", ("--jumpcloud-url", f"{JC_URL}?RelayState=x"),
+        f"--jumpcloud-url '{JC_URL}?RelayState=x' has a query, fragment or user name; "
+        f"{JC_HINT}"),
+    Row("getcallerid", (*JC, "--jumpcloud-email", "alice"),
+        "--jumpcloud-email 'alice' is not an email address; JumpCloud signs in with the email, "
+        "not the user name, e.g. alice@example.com"),
+    Row("dumpcreds", JC,
+        "JUMPCLOUD_EMAIL 'alice' is not an email address; JumpCloud signs in with the email, "
+        "not the user name, e.g. alice@example.com", env=(("JUMPCLOUD_EMAIL", "alice"),)),
+    Row("getcallerid", ("--jumpcloud-email", "alice@example.com"),
+        "--jumpcloud-email applies to a JumpCloud sign-in; add --jumpcloud-url URL"),
+    Row("dumpcreds", ("--save-password",),
+        "--save-password applies to a JumpCloud sign-in; add --jumpcloud-url URL"),
+    Row("getcallerid", (*JC, "--save-password", "--password-process", "cat pw"),
+        "--save-password keeps a typed password; --password-process gives it on every run, so "
+        "drop one of them"),
+    Row("getcallerid", (*JC, "--password-process", " "),
+        f"--password-process is empty; give a command that prints the password, e.g. "
+        f"--password-process {JC_PASSWORD}"),
+    Row("runas", (*JC, "--password-process", "'open", "--", "true"),
+        f"--password-process cannot be split into words (No closing quotation); quote it as a "
+        f"shell would, e.g. --password-process {JC_PASSWORD}"),
+    Row("getcallerid", (*JC, "--jumpcloud-mfa", "push", "--mfa-process", "op otp"),
+        "--mfa-process gives TOTP codes, but --jumpcloud-mfa push approves on the phone; drop "
+        "one of them"),
+    Row("dumpcreds", (*JC, "--jumpcloud-mfa", "sms"),
+        "argument --jumpcloud-mfa: invalid choice: 'sms' (choose from 'auto', 'totp', 'push') "
+        "(see: aws-login dumpcreds --help)"),
+    Row("getcallerid", (*JC, "--saml-assertion", "{tmp}/not-base64.txt"),
+        "give one starting source, not --saml-assertion and --jumpcloud-url"),
+    Row("dumpcreds", (*JC, "--get-session-token"),
+        "GetSessionToken needs long-term IAM user keys, but a JumpCloud start gives a role "
+        "session; drop --get-session-token / --get-federation-token"),
+    Row("getcallerid", (*JC, "--saml-role-arn", "Admin"),
+        "--saml-role-arn: 'Admin' is not a role ARN; expected e.g. "
+        "arn:aws:iam::123456789012:role/Admin"),
+    Row("getcallerid", (*JC, "--assume-roles", ROLE_A, "--mfa-serial", MFA_SERIAL,
+                        "--mfa-process", "op otp"),
+        "--mfa-process gives JumpCloud's TOTP code with --jumpcloud-url; give the code of "
+        "--mfa-serial with --mfa-token CODE"),
+    Row("getcallerid", JC,
+        "AWS_LOGIN_JUMPCLOUD_CONSOLE_URL='http://console.jumpcloud.com' uses http; JumpCloud is "
+        "reached over https only (the password travels there); fix or unset it",
+        env=(("AWS_LOGIN_JUMPCLOUD_CONSOLE_URL", "http://console.jumpcloud.com"),)),
+    Row("getcallerid", (*JC, "--prompt", "none"),
+        "JumpCloud needs your email and --prompt none forbids asking; pass --jumpcloud-email "
+        "EMAIL or set JUMPCLOUD_EMAIL"),
+    Row("dumpcreds", (*JC, "--jumpcloud-email", "alice@example.com", "--prompt", "none"),
+        "JumpCloud needs the password of alice@example.com and --prompt none forbids asking; "
+        "pass --password-process COMMAND, save it once at a terminal with --save-password, or "
+        "run it at a terminal"),
+    part("getcallerid", (*JC, "--duration", "100"), "AssumeRoleWithSAML"),
+    Row("getcallerid", (*JC, "--saml-role-arn", "arn:aws:iam::123456789012:role/Admin",
+                        "--region", "cn-north-1"),
+        "region cn-north-1 (from --region) is in partition aws-cn, but the starting role "
+        "arn:aws:iam::123456789012:role/Admin is in aws; pass --region with a region of aws, "
+        "e.g. us-east-1"),
+)
+
 ENVIRONMENT = (
     Row("runas", ("--", "true"),
         "profile 'nosuch' (AWS_PROFILE) was not found in {tmp}/aws/config or "
@@ -715,6 +788,7 @@ SUBJECTS: dict[str, tuple[Row, ...]] = {
     "token-files": TOKEN_FILES,
     "sso-cache": SSO_CACHE,
     "saml-web-identity": SAML_AND_WEB_IDENTITY,
+    "jumpcloud": JUMPCLOUD,
     "environment": ENVIRONMENT,
 }
 ROWS = tuple(row for rows in SUBJECTS.values() for row in rows)
@@ -756,6 +830,9 @@ def hostile(sso_env: Path, fed: FakeFederation, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", USER_KEY_ID)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", USER_SECRET)
     monkeypatch.setenv("AWS_ENDPOINT_URL", NOWHERE)
+    # JumpCloud too: a request there would fail (exit 1), not leave the machine
+    monkeypatch.setenv("AWS_LOGIN_JUMPCLOUD_CONSOLE_URL", NOWHERE)
+    monkeypatch.delenv("JUMPCLOUD_EMAIL", raising=False)
     make_files(tmp_path)
     return tmp_path
 
@@ -798,7 +875,7 @@ def test_bad_input_gets_its_message_and_no_request(
 
 
 def test_the_table_covers_every_command_once_per_case() -> None:
-    assert len(ROWS) == 199
+    assert len(ROWS) == 221
     assert {row.command for row in ROWS} == {"console", "dumpconfig", "importcache",
                                              "clearcache", "dumpcreds", "getcallerid", "runas",
                                              "login"}

@@ -23,6 +23,7 @@ from aws_login.credentials_cache import cache_key, key_form, key_input
 from aws_login.model import ChainStep, MfaInput, Plan, SessionStep, SessionStepKind
 from aws_login.record import field, record, replace
 from aws_login.sources.env import EnvKeysStart
+from aws_login.sources.jumpcloud import JumpCloudStart
 from aws_login.sources.profile import DefaultChainStart, ProfileStart
 from aws_login.sources.saml import SamlStart
 from aws_login.sources.sso import SsoRoleStart
@@ -48,7 +49,10 @@ UNKEYED = {("MfaInput", "token"),  # a new code every 30 s, asked only on a miss
            # how long the MFA session lasts: when a code is asked again, not whose credentials
            ("MfaInput", "session_duration"),
            # whether a sign-in may show itself on stderr: how, not which credentials
-           ("CachedToken", "asked")}
+           ("CachedToken", "asked"),
+           # how JumpCloud's password is had and what is kept: not whose credentials
+           ("JumpCloudStart", "password_process"), ("JumpCloudStart", "save_password"),
+           ("JumpCloudStart", "keep_assertion")}
 
 HOPS = (ChainStep(ROLE_A, "first", 900, EXTERNAL_IDS[0]),
         ChainStep(ROLE_B, "second", 3600, EXTERNAL_IDS[1]))
@@ -71,6 +75,10 @@ STARTS: list[sources.StartSpec] = [
     SamlStart(SAML_ASSERTION, ROLE_A, f"arn:aws:iam::{ACCOUNT}:saml-provider/Idp",
               duration=3600, session_name="alice@example.com", not_on_or_after=WHEN,
               region="eu-west-1"),
+    JumpCloudStart("https://sso.jumpcloud.com/saml2/aws-prod", "https://console.jumpcloud.com",
+                   email="alice@example.com", role_arn=ROLE_A, mfa="totp", duration=3600,
+                   region="eu-west-1", password_process=("op", "read", "op://JumpCloud"),
+                   save_password=True, keep_assertion=True),
     WebIdentityStart(WEB_TOKEN, ROLE_B, "/var/run/token", session_name="ci", duration=900,
                      from_environment=True, region="eu-west-1"),
     EnvKeysStart(),
@@ -215,9 +223,10 @@ def test_every_record_type_a_plan_can_hold_has_a_sample() -> None:
     reachable = {cls.__name__ for cls in record_types_reachable(Plan)}
     sampled = {type(value).__name__ for plan in SAMPLES for value in records_in(plan)}
     assert reachable - sampled == set(), "add a sample Plan holding these types to SAMPLES"
+    # the walk itself works
     assert {"Plan", "ProfileStart", "SsoRoleStart", "SignIn", "CachedToken", "GivenToken",
-            "TokenFile", "SamlStart", "WebIdentityStart", "EnvKeysStart", "DefaultChainStart",
-            "ChainStep", "SessionStep", "MfaInput"} <= reachable  # the walk itself works
+            "TokenFile", "SamlStart", "JumpCloudStart", "WebIdentityStart", "EnvKeysStart",
+            "DefaultChainStart", "ChainStep", "SessionStep", "MfaInput"} <= reachable
 
 
 def test_only_the_mfa_code_is_left_out_of_the_key() -> None:

@@ -158,7 +158,7 @@ def test_commands_and_top_level_options(env: dict[str, str]) -> None:
 def test_options_of_a_command(env: dict[str, str]) -> None:
     assert completions("aws-login clearcache --", env) == ["--help", "--debug", "--only",
                                                              "--entry"]
-    assert completions("aws-login clearcache --only ", env) == ["sessions", "sso"]
+    assert completions("aws-login clearcache --only ", env) == ["sessions", "sso", "jumpcloud"]
     assert completions("aws-login getcallerid --pr", env) == ["--profile", "--prompt"]
     assert completions("aws-login getcallerid --prompt ", env) == [
         "terminal", "tty", "zenity", "kdialog", "osascript", "ykman", "none"]

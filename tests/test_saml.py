@@ -363,8 +363,8 @@ def test_conflicts_are_usage_errors_before_any_request(cache_env: Path, calls: R
 def test_saml_role_arn_needs_the_assertion(cache_env: Path, calls: Recorder) -> None:
     result = run_cli(["getcallerid", "--saml-role-arn", ADMIN])
     assert (result.code, error_line(result.err)) == (
-        2, "aws-login: error: --saml-role-arn chooses a role of --saml-assertion; add the "
-           "assertion")
+        2, "aws-login: error: --saml-role-arn chooses a role of --saml-assertion or "
+           "--jumpcloud-url; add one of them")
     assert calls.actions() == []
 
 

@@ -120,13 +120,15 @@ def test_status_as_json(filled: dict[str, str]) -> None:
              "session_step": None, "hops": [ROLE_A], "identity": ROLE_A,
              "region": "eu-west-1", "expires_at": "2030-01-01T11:00:00Z", "expired": False},
         ],
+        "jumpcloud_assertions": [],
     }
     assert not any(secret in result.out for secret in (*SECRETS, "external-secret"))
 
 
 def test_status_of_an_empty_cache(cache_env: Path) -> None:
     assert at_now(["status"]).out == "SSO sign-ins: none\nsessions: none\n"
-    assert json.loads(at_now(["status", "--json"]).out) == {"sign_ins": [], "sessions": []}
+    assert json.loads(at_now(["status", "--json"]).out) == {"sign_ins": [], "sessions": [],
+                                                            "jumpcloud_assertions": []}
 
 
 def test_a_real_run_stores_its_plan_description(sso_env: Path, fake_sso: FakeSso) -> None:

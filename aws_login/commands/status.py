@@ -1,7 +1,7 @@
-"""status: what aws-login holds: the cached SSO sign-ins and the cached sessions (final
-credentials of --use-cache), each with an id that `clearcache --entry ID` takes. Never a
-secret: only start URLs, regions, expiries, and the plans' non-secret descriptions
-(credentials_cache.describe_plan)."""
+"""status: what aws-login holds: the cached SSO sign-ins, the cached sessions (final
+credentials of --use-cache) and the JumpCloud assertions kept a few minutes, each with an id
+that `clearcache --entry ID` takes. Never a secret: only start URLs, regions, expiries, the
+plans' non-secret descriptions (credentials_cache.describe_plan), IdP URLs and emails."""
 
 from __future__ import annotations
 
@@ -46,6 +46,11 @@ def render(found: dict[str, list[dict[str, Any]]], now: datetime) -> str:
         lines.append(f"  {entry['id']}  {_plan(entry)}")
         lines.append(f"      identity {entry['identity'] or 'unknown'}, region "
                      f"{entry['region'] or 'not set'}, {_validity(entry, now)}")
+    if found.get("jumpcloud_assertions"):  # listed only when there are some: they are rare
+        lines.append("JumpCloud assertions:")
+        for entry in found["jumpcloud_assertions"]:
+            lines.append(f"  {entry['id']}  {entry['idp_url']}")
+            lines.append(f"      email {entry['email']}, {_validity(entry, now)}")
     return "\n".join(lines) + "\n"
 
 

@@ -32,7 +32,7 @@ from aws_login.model import (
 )
 from aws_login.options import sso as sso_options
 from aws_login.prompts import options as prompt_options
-from aws_login.sources import profile, saml, sso, web_identity
+from aws_login.sources import jumpcloud, profile, saml, sso, web_identity
 from aws_login.sso import token_sources
 from aws_login.sso.advice import login_command
 
@@ -52,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     sso.add_arguments(sso_options.add_token_arguments(parser))
     saml.add_arguments(parser)
+    jumpcloud.add_arguments(parser)
     web_identity.add_arguments(parser)
 
     session = parser.add_argument_group("session step (long-term IAM user keys only)")

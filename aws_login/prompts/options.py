@@ -70,14 +70,22 @@ def read(args: argparse.Namespace, environ: Mapping[str, str]) -> PromptSettings
     if account is not None and not account.strip():
         raise UsageError("--ykman-account needs the OATH account name, e.g. --ykman-account "
                          "aws-alice (see: ykman oath accounts list)")
+    # With --jumpcloud-url, a program source of codes gives JumpCloud's TOTP code, and
+    # --mfa-token stays the code of --mfa-serial (the first STS call's device).
+    jumpcloud = getattr(args, "jumpcloud_url", None) is not None
     given = [name for name, present in (
-        ("--mfa-token", getattr(args, "mfa_token", None) is not None),
+        ("--mfa-token", getattr(args, "mfa_token", None) is not None and not jumpcloud),
         ("--mfa-process", bool(words)),
         ("--ykman-account", account is not None),
         ("--prompt ykman", args.prompt == "ykman")) if present]
     if len(given) > 1:
         raise UsageError(f"give one source of the MFA code, not {' and '.join(given)}")
-    if given and given[0] != "--mfa-token" and getattr(args, "mfa_serial", None) is None:
+    if given and jumpcloud and getattr(args, "mfa_serial", None) is not None \
+            and getattr(args, "mfa_token", None) is None:
+        raise UsageError(f"{given[0]} gives JumpCloud's TOTP code with --jumpcloud-url; give "
+                         "the code of --mfa-serial with --mfa-token CODE")
+    if given and given[0] != "--mfa-token" and getattr(args, "mfa_serial", None) is None \
+            and not jumpcloud:
         raise UsageError(f"{given[0]} gives the code of an MFA device; add --mfa-serial ARN")
     return PromptSettings(
         prompt=settings.prompt, origin=settings.origin, mfa_process=words,
@@ -101,15 +109,20 @@ def from_environment(environ: Mapping[str, str], given: str | None = None) -> Pr
                           use_ykman=prompt == "ykman")
 
 
-def split_command(text: str) -> tuple[str, ...]:
+def split_command(text: str, option: str = "--mfa-process",
+                  example: str = "'op item get AWS --otp'",
+                  what: str = "the code") -> tuple[str, ...]:
+    """A command's words, split as a shell would (it is run without one); `option` names it
+    in messages (--mfa-process, --password-process), with an `example` of a command that
+    prints `what`."""
     import shlex
 
     try:
         words = tuple(shlex.split(text))
     except ValueError as exc:
-        raise UsageError(f"--mfa-process cannot be split into words ({exc}); quote it as a "
-                         "shell would, e.g. --mfa-process 'op item get AWS --otp'") from None
+        raise UsageError(f"{option} cannot be split into words ({exc}); quote it as a "
+                         f"shell would, e.g. {option} {example}") from None
     if not words:
-        raise UsageError("--mfa-process is empty; give a command that prints the code, e.g. "
-                         "--mfa-process 'op item get AWS --otp'")
+        raise UsageError(f"{option} is empty; give a command that prints {what}, e.g. "
+                         f"{option} {example}")
     return words

@@ -1,7 +1,8 @@
 """Starting sources: where the first credentials of a plan come from.
 
 SOURCES lists them in precedence order, as botocore's credential resolver does. The explicit
-ones come first (--profile, an SSO account + role, --saml-assertion, --web-identity-token-file):
+ones come first (--profile, an SSO account + role, --saml-assertion, --jumpcloud-url,
+--web-identity-token-file):
 at most one may be given, so their order only decides which usage error comes first. Then
 the implied ones: environment keys; the web identity environment (AWS_WEB_IDENTITY_TOKEN_FILE +
 AWS_ROLE_ARN); then botocore's default chain (AWS_PROFILE, the default profile, container, EC2
@@ -25,8 +26,9 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from aws_login.errors import UsageError
-from aws_login.sources import env, profile, saml, sso, sso_profile, web_identity
+from aws_login.sources import env, jumpcloud, profile, saml, sso, sso_profile, web_identity
 from aws_login.sources.env import EnvKeysStart
+from aws_login.sources.jumpcloud import JumpCloudStart
 from aws_login.sources.profile import DefaultChainStart, ProfileStart
 from aws_login.sources.saml import SamlStart
 from aws_login.sources.sso import SsoRoleStart
@@ -40,8 +42,8 @@ if TYPE_CHECKING:
 
 # Every spec also says which profile clients follow (`profile`): the named profile of
 # ProfileStart and SsoProfileStart, else None.
-StartSpec = SsoProfileStart | ProfileStart | SsoRoleStart | SamlStart | WebIdentityStart \
-    | EnvKeysStart | DefaultChainStart
+StartSpec = SsoProfileStart | ProfileStart | SsoRoleStart | SamlStart | JumpCloudStart \
+    | WebIdentityStart | EnvKeysStart | DefaultChainStart
 
 # In precedence order: the run starts from the first one that applies (see the docstring).
 SOURCES: tuple[StartSource[Any], ...] = (
@@ -49,6 +51,7 @@ SOURCES: tuple[StartSource[Any], ...] = (
     profile.PROFILE,
     sso.SSO_ROLE,
     saml.SAML,
+    jumpcloud.JUMPCLOUD,  # --jumpcloud-url: a sign-in that ends in a SAML assertion
     web_identity.WEB_IDENTITY_OPTIONS,
     env.ENV_KEYS,
     web_identity.WEB_IDENTITY_ENVIRONMENT,

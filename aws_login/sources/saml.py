@@ -57,9 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              "unless --duration does")
     saml_role = saml.add_argument(
         "--saml-role-arn", metavar="ARN",
-        help="the role to take when the assertion grants several, e.g. --saml-role-arn "
-             "arn:aws:iam::123456789012:role/Admin (default: the only one; on a terminal, "
-             "asked)")
+        help="the role to take when the assertion (or JumpCloud's) grants several, e.g. "
+             "--saml-role-arn arn:aws:iam::123456789012:role/Admin (default: the only one; "
+             "on a terminal, asked)")
     completion.attach(saml_role, completion.role_arn)
 
 
@@ -69,9 +69,10 @@ class _Saml:
     role_session = RoleSession("SAML", "AssumeRoleWithSAML")
 
     def applies(self, args: argparse.Namespace, ctx: Context) -> bool:
-        if args.saml_role_arn is not None and args.saml_assertion is None:
-            raise UsageError("--saml-role-arn chooses a role of --saml-assertion; add the "
-                             "assertion")
+        if args.saml_role_arn is not None and args.saml_assertion is None \
+                and args.jumpcloud_url is None:
+            raise UsageError("--saml-role-arn chooses a role of --saml-assertion or "
+                             "--jumpcloud-url; add one of them")
         return args.saml_assertion is not None
 
     def spec(self, args: argparse.Namespace, ctx: Context,

@@ -3,6 +3,7 @@
 - moto_server: moto's STS (and IAM, IMDS paths), recording every request (Recorder).
 - sso: IAM Identity Center's OIDC and portal APIs (FakeSso); `python -m tests.fakes.sso`.
 - federation: the sign-in federation endpoint and a stand-in console (FakeFederation).
+- jumpcloud: JumpCloud's user console and SSO IdP, two listeners (FakeJumpCloud).
 - faults: a fault-injecting proxy in front of each of them, and the world of fakes behind
   proxies that the hardening tests use; the chaos report.
 - saml: SAML responses as identity providers post them.
