@@ -85,8 +85,8 @@ class Keeper:
         with self.changed:
             self._stopped = True
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        if self._thread is not None and self._thread.ident is not None:  # started (Ctrl-C
+            self._thread.join(timeout=5)  # may come between creating and starting it)
 
     def _run(self) -> None:
         while True:

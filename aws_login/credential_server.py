@@ -62,7 +62,8 @@ class CredentialServer:
         self._thread.start()
 
     def stop(self) -> None:
-        if self._thread is not None:  # shutdown() would wait forever for an unstarted loop
+        # shutdown() would wait forever for a loop that never started
+        if self._thread is not None and self._thread.ident is not None:
             self._httpd.shutdown()
         self._httpd.server_close()
         self.keeper.stop()

@@ -534,7 +534,7 @@ def test_serve_ctrl_c_is_130(user_keys: None) -> None:
         proc.stdout.readline()  # serving
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=WAIT)
-    assert (proc.returncode, err) == (130, "aws-login: interrupted\n")
+    assert (proc.returncode, err) == (130, "aws-login: interrupted\n"), err
 
 
 def test_serve_listen_elsewhere_is_warned(user_keys: None) -> None:

@@ -86,12 +86,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     # Before the variables are printed: whoever reads them may stop us at once.
     previous = signal.signal(signal.SIGTERM, on_term)
     try:
+        server.start()  # serving before anyone reads where
         ctx.stdout.write(shell_settings(
             {"AWS_CONTAINER_CREDENTIALS_FULL_URI": server.url,
              "AWS_CONTAINER_AUTHORIZATION_TOKEN": server.token}, outform,
             "aws-login serve: set these where the credentials are wanted (Ctrl-C stops it)"))
         ctx.stdout.flush()
-        server.start()
         while not stopped.wait(3600):  # Ctrl-C interrupts the wait: cli answers 130
             pass
     finally:
