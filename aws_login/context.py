@@ -76,6 +76,10 @@ class Context:
         self._owns_process_environment = False  # see export_to_children
         self._clients: AwsClients | None = None
         self._retry: RetryPolicy | None = None
+        # What this run keeps between acquisitions of the same plan: a credential server
+        # (serve, runas --server) renews for hours in one process, e.g. from a JumpCloud
+        # session still signed in. A one-shot command acquires once, so it stays unused.
+        self.memory: dict[str, object] = {}
 
     @classmethod
     def from_process(cls) -> Context:

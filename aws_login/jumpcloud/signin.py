@@ -117,8 +117,34 @@ def read_auth(reply: Reply) -> Outcome:
     return Outcome(Kind.OTHER, reply.status, message)
 
 
+@record
+class _Live:
+    """A console session this process signed in (`ctx.memory`), its cookies in memory."""
+
+    console: Console = field(repr=False)
+    email: str
+    with_mfa: bool
+
+
 def sign_in(spec: JumpCloudStart, ctx: Context) -> SignedIn:
-    """Sign in with the spec's email, a password and a second factor; the assertion."""
+    """The assertion: from the session this process already signed in, while JumpCloud still
+    honours it (a credential server's renewals ask no password or second factor again),
+    else from a new sign-in with the spec's email, a password and a second factor."""
+    live_key = f"jumpcloud:{spec.console_url} {spec.idp_url} {spec.email or ''}"
+    live = ctx.memory.pop(live_key, None)
+    if isinstance(live, _Live):
+        assertion = _assertion_if_any(live.console, ctx)
+        if assertion is not None:
+            ctx.log(f"JumpCloud assertion from the session of {live.email} signed in earlier")
+            ctx.memory[live_key] = live
+            return SignedIn(assertion, live.email, live.with_mfa)
+        ctx.log("the JumpCloud session signed in earlier has ended; signing in again")
+    signed, console = _signed_in(spec, ctx)
+    ctx.memory[live_key] = _Live(console, signed.email, signed.with_mfa)
+    return signed
+
+
+def _signed_in(spec: JumpCloudStart, ctx: Context) -> tuple[SignedIn, Console]:
     email, password = _email_and_password(spec, ctx)
     console = Console(spec.console_url, spec.idp_url, ctx)
     redirect = urlsplit(spec.idp_url).path.lstrip("/")  # e.g. saml2/aws-prod, as the app sends
@@ -134,7 +160,7 @@ def sign_in(spec: JumpCloudStart, ctx: Context) -> SignedIn:
     assertion = _assertion(console, spec, email, with_mfa, ctx)
     if spec.save_password:
         _save(spec.console_url, email, password, ctx)
-    return SignedIn(assertion, email, with_mfa)
+    return SignedIn(assertion, email, with_mfa), console
 
 
 # --- the email and the password --------------------------------------------------------
@@ -519,6 +545,19 @@ def _timestamp(value: object) -> datetime | None:
 
 
 # --- the IdP page ------------------------------------------------------------------------
+
+def _assertion_if_any(console: Console, ctx: Context) -> str | None:
+    """The IdP page's SAMLResponse for a session signed in earlier; None when there is none
+    (the session ended: JumpCloud shows its sign-in page)."""
+    from aws_login.jumpcloud.idp_page import read_page
+
+    reply = console.idp_page()
+    page = read_page(reply.text()) if reply.status == 200 else None
+    if page is None or page.assertion is None:
+        return None
+    ctx.log.add_secret(page.assertion)
+    return page.assertion
+
 
 def _assertion(console: Console, spec: JumpCloudStart, email: str, with_mfa: bool,
                ctx: Context) -> str:
