@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import get_args
 
 from aws_login import sources
 from aws_login.sso import token_sources
@@ -26,6 +27,13 @@ def test_every_token_spec_type_has_exactly_one_source() -> None:
     types = [source.spec_type for source in token_sources.TOKEN_SOURCES]
     assert len(types) == len(set(types))
     assert set(types) == set(token_sources.TokenSpec.__args__)
+
+
+def test_every_start_and_token_spec_type_has_its_own_label_for_status() -> None:
+    kinds = (*get_args(sources.StartSpec), *get_args(token_sources.TokenSpec))
+    labels = [kind.__dict__.get("label") for kind in kinds]
+    assert all(isinstance(label, str) and label for label in labels), labels
+    assert len(set(labels)) == len(kinds) == 12
 
 
 def test_deciding_the_sources_imports_no_network_xml_or_server_code() -> None:

@@ -90,7 +90,7 @@ def test_status_for_people(filled: dict[str, str]) -> None:
         "sessions:",
         f"  {filled['older']}  plan unknown (stored by an older aws-login)",
         "      identity unknown, region not set, valid until 2030-01-01T10:30:00Z (30 min left)",
-        f"  {filled['described']}  SsoRole (token CachedToken, token.start_url {START_URL}, "
+        f"  {filled['described']}  SSO role (token cached sign-in, token.start_url {START_URL}, "
         f"token.region us-east-1, account_id 111111111111, role_name AdministratorAccess) -> "
         f"{ROLE_A}",
         f"      identity {ROLE_A}, region eu-west-1, valid until 2030-01-01T11:00:00Z "

@@ -55,15 +55,30 @@ def render(found: dict[str, list[dict[str, Any]]], now: datetime) -> str:
 
 
 def _plan(entry: dict[str, Any]) -> str:
-    """source -> session step -> hops, e.g. `SsoRole (account_id 1111..., ...) -> A -> B`."""
+    """source -> session step -> hops, e.g. `SSO role (account_id 1111..., ...) -> A -> B`
+    (the start and its token by their `label`s; --json keeps the type names)."""
     if entry["start"] == "unknown":
         return "plan unknown (stored by an older aws-login)"
-    details = ", ".join(f"{name} {value}" for name, value in entry["start_details"].items())
-    steps = [f"{entry['start']} ({details})" if details else str(entry["start"])]
+    labels = _labels()
+    details = ", ".join(f"{name} {labels.get(str(value), value)}"
+                        for name, value in entry["start_details"].items())
+    start = labels.get(str(entry["start"]), str(entry["start"]))
+    steps = [f"{start} ({details})" if details else start]
     if entry["session_step"]:
         steps.append(str(entry["session_step"]))
     steps.extend(entry["hops"] or ())
     return " -> ".join(steps)
+
+
+def _labels() -> dict[str, str]:
+    """The kind names the entries hold (the spec types' names, without "Start") → labels."""
+    from typing import get_args
+
+    from aws_login.sources import StartSpec
+    from aws_login.sso.token_sources import TokenSpec
+
+    return {kind.__name__.removesuffix("Start"): kind.label
+            for kind in (*get_args(StartSpec), *get_args(TokenSpec))}
 
 
 def _validity(entry: dict[str, Any], now: datetime) -> str:

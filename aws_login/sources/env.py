@@ -22,6 +22,8 @@ class EnvKeysStart:
     """AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are set: they are read (and checked) when
     the start is resolved; the session cache key holds them as a digest."""
 
+    label = "environment keys"  # how `status` names it
+
     profile = None  # clients follow AWS_PROFILE / the defaults (see StartSpec)
 
 

@@ -39,6 +39,8 @@ PASSWORD_EXAMPLE = "'op read op://Private/JumpCloud/password'"
 class JumpCloudStart:
     """A JumpCloud start: whom to sign in where, and which role to take."""
 
+    label = "JumpCloud sign-in"  # how `status` names it
+
     idp_url: str  # the AWS app's IdP URL, https://sso.jumpcloud.com/saml2/<slug>
     console_url: str  # the user console's origin (AWS_LOGIN_JUMPCLOUD_CONSOLE_URL)
     email: str | None = None  # None: the one saved with the password, else asked

@@ -30,12 +30,16 @@ _ROLE_METHODS = {"assume-role", "assume-role-with-web-identity", "sso", "iam-rol
 class ProfileStart:
     """--profile NAME: the profile's credentials, whatever kind botocore finds there."""
 
+    label = "profile"  # how `status` names it
+
     profile: str  # clients follow this profile's settings too (e.g. its region)
 
 
 @record
 class DefaultChainStart:
     """Nothing explicit and no environment start: botocore's default chain."""
+
+    label = "default credential chain"  # how `status` names it
 
     profile = None  # clients follow AWS_PROFILE / the defaults (see StartSpec)
 

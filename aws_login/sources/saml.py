@@ -36,6 +36,8 @@ OPTION = "--saml-assertion"
 class SamlStart:
     """A SAML start: the IdP's assertion and the role/provider pair chosen from it."""
 
+    label = "SAML assertion"  # how `status` names it
+
     assertion: str = field(repr=False)  # the base64 SAMLResponse, as AWS takes it
     role_arn: str
     principal_arn: str  # the IAM SAML provider that trusts the IdP

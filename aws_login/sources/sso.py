@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 class SsoRoleStart:
     """An SSO account + role, with the token to ask the portal with."""
 
+    label = "SSO role"  # how `status` names it
+
     token: TokenSpec
     account_id: str
     role_name: str

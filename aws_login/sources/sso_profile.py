@@ -55,6 +55,8 @@ class ProfileRole:
 class SsoProfileStart:
     """--profile NAME (or AWS_PROFILE) naming an SSO profile, or a chain down to one."""
 
+    label = "SSO profile"  # how `status` names it
+
     profile: str  # the named profile: clients follow its settings (e.g. its region)
     sso_profile: str  # the profile with the sso_* keys at the bottom of the chain
     start_url: str

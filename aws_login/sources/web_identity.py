@@ -40,6 +40,8 @@ _MAX_FILE_BYTES = MAX_TOKEN_CHARS + 1024
 class WebIdentityStart:
     """A web-identity start: an OIDC token (EKS, CI) traded for a role session."""
 
+    label = "web identity token"  # how `status` names it
+
     token: str = field(repr=False)  # read when the plan is built, so the cache key matches
     role_arn: str
     token_file: str

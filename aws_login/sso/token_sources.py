@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 class GivenToken:
     """--sso-access-token: the token as given, used as it is."""
 
+    label = "given token"  # how `status` names it
+
     access_token: str = field(repr=False)
     start_url: str | None = None  # --start-url, only to describe the sign-in
     region: str | None = None  # --sso-region; None: the usual settings
@@ -40,6 +42,8 @@ class GivenToken:
 class TokenFile:
     """--accesstoken-cache: a token file such as `aws sso login` writes (read, never written)."""
 
+    label = "token file"  # how `status` names it
+
     location: str  # file://PATH or a plain path
     start_url: str | None = None
     region: str | None = None  # --sso-region; None: the file's
@@ -48,6 +52,8 @@ class TokenFile:
 @record
 class SignIn:
     """--start-url: sign in now (browser with PKCE, else device code)."""
+
+    label = "sign-in"  # how `status` names it
 
     start_url: str
     region: str | None = None  # --sso-region; None: the usual settings
@@ -68,6 +74,8 @@ def registration_scopes(text: str) -> tuple[str, ...]:
 class CachedToken:
     """--use-cache: aws-login's own token cache, refreshed in place; signs in when it cannot
     serve and a start URL is known."""
+
+    label = "cached sign-in"  # how `status` names it
 
     start_url: str | None = None  # None: the cache's only start URL (no sign-in then)
     region: str | None = None
