@@ -38,6 +38,14 @@ def is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
+class _Listener(ThreadingHTTPServer):
+    # socketserver's default backlog is 5: fifty SDK clients connecting at once (parallel
+    # Terraform providers, say) would overflow it, and the kernel's SYN retries would keep
+    # some waiting for seconds, past the SDKs' one-second metadata timeout.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class CredentialServer:
     """One server: `url` and `token` are what the client needs; `start` and `stop`."""
 
@@ -47,8 +55,7 @@ class CredentialServer:
         self.token = secrets.token_urlsafe(32)
         self.path = "/" + secrets.token_urlsafe(12)
         self._request_log = request_log
-        self._httpd = ThreadingHTTPServer((host, port), _handler(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _Listener((host, port), _handler(self))
         bound_port = self._httpd.server_address[1]
         shown = f"[{host}]" if ":" in host else host
         self.authority = f"{shown}:{bound_port}"  # the one Host header accepted
@@ -106,6 +113,7 @@ def _handler(server: CredentialServer) -> type[BaseHTTPRequestHandler]:
         server_version = "aws-login"
         sys_version = ""
         protocol_version = "HTTP/1.0"  # one request per connection: nothing to keep open
+        timeout = 5  # seconds a connection may take to send its request (then it is closed)
 
         def _serve(self) -> None:
             size = sum(len(k) + len(v) + 4 for k, v in self.headers.items())
