@@ -7,6 +7,8 @@ the start (runas, console)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -236,6 +238,29 @@ def test_no_keychain_on_the_system_means_nothing_saved(jc: JcWorld,
                      stdin=f"{DEFAULT_PASSWORD}\n", terminal=True)
     assert result.code == 0, result.err
     assert result.err == f"JumpCloud password for {USER}: "
+
+
+# keyring made unimportable, as where the optional extra is not installed
+WITHOUT_KEYRING = ("import sys, runpy; sys.modules['keyring'] = None; "
+                   "sys.argv = ['aws-login', *sys.argv[1:]]; "
+                   "runpy.run_module('aws_login', run_name='__main__')")
+
+
+def test_without_the_keyring_package(jc: JcWorld) -> None:
+    save = subprocess.run([sys.executable, "-c", WITHOUT_KEYRING, "getcallerid",
+                           *jc.start(*jc.code_process(), "--save-password")],
+                          capture_output=True, text=True,
+                          env=dict(os.environ), timeout=60, stdin=subprocess.DEVNULL)
+    assert (save.returncode, save.stdout) == (2, "")
+    assert save.stderr == ("aws-login: error: --save-password needs the keyring package; "
+                           "install it with: pip install 'aws-login[keyring]'\n")
+    assert jc.fake.requests == []
+    # Without --save-password nothing needs it: the password comes from its program.
+    done = subprocess.run([sys.executable, "-c", WITHOUT_KEYRING, "getcallerid",
+                           *jc.programs()], capture_output=True, text=True,
+                          env=dict(os.environ), timeout=60, stdin=subprocess.DEVNULL)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert identity_arn(done.stdout) == SESSION
 
 
 # --- secrets -----------------------------------------------------------------------------
