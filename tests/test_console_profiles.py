@@ -158,8 +158,21 @@ def _signed_in(fed: FakeFederation, dom: Path) -> str:
 
 
 def _cookies(folder: Path) -> list[tuple[str, str]]:
-    with sqlite3.connect(folder / "Default" / "Cookies") as db:
-        return list(db.execute("select host_key, name from cookies"))
+    """The profile's cookies on disk. Chromium's network service writes them as it shuts
+    down, and may still be doing so when the browser process has exited: wait for it."""
+    deadline = time.monotonic() + 20
+    while True:
+        found: list[tuple[str, str]] = []
+        try:
+            # read-only: connecting must not create the file while Chromium still may
+            with sqlite3.connect(f"file:{folder / 'Default' / 'Cookies'}?mode=ro",
+                                 uri=True) as db:
+                found = list(db.execute("select host_key, name from cookies"))
+        except sqlite3.Error:
+            pass  # not written yet, or being written
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)  # polling for the write, not for time
 
 
 @pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's chromium")
