@@ -456,6 +456,11 @@ BROWSERS = (
         "--via-portal opens the access portal's shortcut for an SSO role; start from one "
         "(--sso-acct-id ID --sso-role-name NAME with --start-url or --use-cache, or --profile "
         "naming an SSO profile), or drop --via-portal"),
+    # Not an SSO role at all: that is said, not the chain after it.
+    Row("console", ("--via-portal", "--assume-roles", ROLE_A),
+        "--via-portal opens the access portal's shortcut for an SSO role; start from one "
+        "(--sso-acct-id ID --sso-role-name NAME with --start-url or --use-cache, or --profile "
+        "naming an SSO profile), or drop --via-portal"),
     Row("console", ("--via-portal", *SIGN_IN, *_PORTAL_ROLE, "--assume-roles", ROLE_A),
         "--via-portal opens the SSO role itself; the portal cannot open a role chain or a "
         "session step after it: drop --assume-roles / --get-session-token / "
@@ -875,7 +880,7 @@ def test_bad_input_gets_its_message_and_no_request(
 
 
 def test_the_table_covers_every_command_once_per_case() -> None:
-    assert len(ROWS) == 221
+    assert len(ROWS) == 222
     assert {row.command for row in ROWS} == {"console", "dumpconfig", "importcache",
                                              "clearcache", "dumpcreds", "getcallerid", "runas",
                                              "login"}
