@@ -87,8 +87,8 @@ def find(value: str, environ: Mapping[str, str], platform: str = sys.platform) -
         raise UsageError(f"--browser {value[:80]!r} is not a browser aws-login knows; use one "
                          f"of {', '.join(NAMES)}, the path of the browser's program, or "
                          "--browser-command TEMPLATE")
-    path = os.path.expanduser(text)
-    if not os.path.isfile(path) or not os.access(path, os.X_OK):
+    path = program_path(text, environ)
+    if path is None:
         raise OperationError(f"--browser {value[:200]}: no such program (not an executable "
                              "file); give the full path of the browser's program")
     label, family = family_of(path)
@@ -173,6 +173,14 @@ def _installed(name: str, kind: Kind, environ: Mapping[str, str], platform: str)
     raise OperationError(f"--browser {name}: {kind.label} is not installed here ({tried}); "
                          "install it, or give its program's path, e.g. --browser "
                          f"/path/to/{kind.programs[0]}")
+
+
+def program_path(word: str, environ: Mapping[str, str]) -> str | None:
+    """The executable a command's first word names: a path as given, else found on PATH."""
+    if _is_path(word):
+        path = os.path.expanduser(word)
+        return path if os.path.isfile(path) and os.access(path, os.X_OK) else None
+    return shutil.which(word, path=_path(environ))
 
 
 def _path(environ: Mapping[str, str]) -> str:

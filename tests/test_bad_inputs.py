@@ -452,6 +452,19 @@ BROWSERS = (
     Row("console", ("--browser-command", "my-browser {url}", "--browser-profile", "p"),
         "--browser-profile with --browser-command needs {profile} or {profile_dir} in the "
         "command, to tell it which profile"),
+    Row("console", ("--browser-command", "my-browser --app={URL}"),
+        "--browser-command: {URL} is not a placeholder; use {url}, {profile} or {profile_dir}"),
+    Row("console", ("--browser-command", "my-browser --dir={profile-dir} {url}",
+                    "--browser-profile", "p"),
+        "--browser-command: {profile-dir} is not a placeholder; use {url}, {profile} or "
+        "{profile_dir}"),
+    # A program that is not there is said before the sign-in, as for --browser.
+    Row("console", ("--browser-command", "no-such-browser --new-tab {url}"),
+        "--browser-command: no-such-browser is not on PATH (or not an executable file); "
+        "install it, or give its full path", code=1),
+    Row("console", ("--browser-command", "{tmp}/bin/no-such-browser {url}"),
+        "--browser-command: {tmp}/bin/no-such-browser is not on PATH (or not an executable "
+        "file); install it, or give its full path", code=1),
     Row("console", ("--via-portal",),
         "--via-portal opens the access portal's shortcut for an SSO role; start from one "
         "(--sso-acct-id ID --sso-role-name NAME with --start-url or --use-cache, or --profile "
@@ -880,7 +893,7 @@ def test_bad_input_gets_its_message_and_no_request(
 
 
 def test_the_table_covers_every_command_once_per_case() -> None:
-    assert len(ROWS) == 222
+    assert len(ROWS) == 226
     assert {row.command for row in ROWS} == {"console", "dumpconfig", "importcache",
                                              "clearcache", "dumpcreds", "getcallerid", "runas",
                                              "login"}
