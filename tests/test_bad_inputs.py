@@ -413,9 +413,6 @@ BROWSERS = (
     Row("console", ("--copy", "--browser", "firefox"),
         "--copy puts the URL on the clipboard instead of opening it; drop it, or drop "
         "--browser / --browser-command / --browser-profile"),
-    Row("console", ("--via-portal", *SIGN_IN, *_PORTAL_ROLE, "--copy"),
-        "--copy is for a federation sign-in URL, a secret; the portal's shortcut is not one: "
-        "drop --copy and open it, or print it with --no-browser"),
     Row("console", ("--browser-profile", "p"),
         "--browser-profile needs --browser (chrome, chromium, brave, edge or firefox): "
         "aws-login cannot tell which browser BROWSER or the system default is; or use "
@@ -893,7 +890,7 @@ def test_bad_input_gets_its_message_and_no_request(
 
 
 def test_the_table_covers_every_command_once_per_case() -> None:
-    assert len(ROWS) == 226
+    assert len(ROWS) == 225
     assert {row.command for row in ROWS} == {"console", "dumpconfig", "importcache",
                                              "clearcache", "dumpcreds", "getcallerid", "runas",
                                              "login"}

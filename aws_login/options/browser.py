@@ -103,10 +103,6 @@ def portal_target(args: argparse.Namespace, plan: Plan, ctx: Context) -> PortalT
     """--via-portal's portal, account and role (None: not asked for)."""
     if not args.via_portal:
         return None
-    if getattr(args, "copy", False):
-        raise UsageError("--copy is for a federation sign-in URL, a secret; the portal's "
-                         "shortcut is not one: drop --copy and open it, or print it with "
-                         "--no-browser")
     for option, value in (("--console-duration", args.console_duration),
                           ("--issuer", args.issuer), ("--logout-first", args.logout_first)):
         if value:
