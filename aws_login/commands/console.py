@@ -80,9 +80,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              f"https://portal.example.com (default: {DEFAULT_ISSUER})")
     group.add_argument(
         "--copy", action="store_true",
-        help="put the sign-in URL on the clipboard instead of opening a browser (wl-copy, "
-             "xclip, xsel, pbcopy or clip.exe; over SSH the terminal's, by an OSC 52 "
-             "escape), e.g. to paste it into a browser on another machine")
+        help="put the sign-in URL (with --via-portal: the shortcut) on the clipboard instead "
+             "of opening a browser (wl-copy, xclip, xsel, pbcopy or clip.exe; over SSH the "
+             "terminal's, by an OSC 52 escape), e.g. to paste it into a browser on another "
+             "machine")
     browser_options.add_arguments(parser)
     credential_options.add_arguments(parser)
 
