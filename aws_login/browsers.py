@@ -41,23 +41,32 @@ class Kind:
     family: Family
     programs: tuple[str, ...]  # program names looked for on PATH, in order
     mac_app: str = ""  # the program inside /Applications (macOS puts browsers there)
+    # The program under Program Files or LocalAppData: Windows installers rarely add
+    # browsers to PATH.
+    windows: tuple[str, ...] = ()
 
 
 KINDS: dict[str, Kind] = {
     "firefox": Kind("Firefox", Family.FIREFOX, ("firefox", "firefox-esr"),
-                    "Firefox.app/Contents/MacOS/firefox"),
+                    "Firefox.app/Contents/MacOS/firefox", ("Mozilla Firefox", "firefox.exe")),
     "chrome": Kind("Chrome", Family.CHROMIUM, ("google-chrome", "google-chrome-stable", "chrome"),
-                   "Google Chrome.app/Contents/MacOS/Google Chrome"),
+                   "Google Chrome.app/Contents/MacOS/Google Chrome",
+                   ("Google", "Chrome", "Application", "chrome.exe")),
     "chromium": Kind("Chromium", Family.CHROMIUM, ("chromium", "chromium-browser"),
-                     "Chromium.app/Contents/MacOS/Chromium"),
+                     "Chromium.app/Contents/MacOS/Chromium",
+                     ("Chromium", "Application", "chrome.exe")),
     "brave": Kind("Brave", Family.CHROMIUM, ("brave-browser", "brave"),
-                  "Brave Browser.app/Contents/MacOS/Brave Browser"),
+                  "Brave Browser.app/Contents/MacOS/Brave Browser",
+                  ("BraveSoftware", "Brave-Browser", "Application", "brave.exe")),
     "edge": Kind("Edge", Family.CHROMIUM,
                  ("microsoft-edge", "microsoft-edge-stable", "msedge"),
-                 "Microsoft Edge.app/Contents/MacOS/Microsoft Edge"),
+                 "Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+                 ("Microsoft", "Edge", "Application", "msedge.exe")),
     "safari": Kind("Safari", Family.SAFARI, ()),
 }
 NAMES = tuple(KINDS)
+# Where Windows installs programs: for all users (64- and 32-bit), and for one user.
+_WINDOWS_ROOTS = ("PROGRAMFILES", "PROGRAMFILES(X86)", "LOCALAPPDATA")
 
 
 @record
@@ -87,8 +96,8 @@ def find(value: str, environ: Mapping[str, str], platform: str = sys.platform) -
         raise UsageError(f"--browser {value[:80]!r} is not a browser aws-login knows; use one "
                          f"of {', '.join(NAMES)}, the path of the browser's program, or "
                          "--browser-command TEMPLATE")
-    path = os.path.expanduser(text)
-    if not os.path.isfile(path) or not os.access(path, os.X_OK):
+    path = program_path(text, environ)
+    if path is None:
         raise OperationError(f"--browser {value[:200]}: no such program (not an executable "
                              "file); give the full path of the browser's program")
     label, family = family_of(path)
@@ -163,16 +172,39 @@ def _installed(name: str, kind: Kind, environ: Mapping[str, str], platform: str)
         if found:
             return Browser(kind.label, kind.family, found)
     tried = f"looked for {', '.join(kind.programs)} on PATH"
-    if platform == "darwin" and kind.mac_app:
-        home = environ.get("HOME", "")
-        for root in ("/Applications", os.path.join(home, "Applications") if home else ""):
-            app = os.path.join(root, kind.mac_app) if root else ""
-            if app and os.access(app, os.X_OK):
-                return Browser(kind.label, kind.family, app)
-        tried += f" and for {kind.mac_app.split('/')[0]} in /Applications"
+    places, where = _usual_places(kind, environ, platform)
+    for place in places:
+        if os.path.isfile(place) and os.access(place, os.X_OK):
+            return Browser(kind.label, kind.family, place)
+    if where:
+        tried += f" and {where}"
     raise OperationError(f"--browser {name}: {kind.label} is not installed here ({tried}); "
                          "install it, or give its program's path, e.g. --browser "
                          f"/path/to/{kind.programs[0]}")
+
+
+def _usual_places(kind: Kind, environ: Mapping[str, str],
+                  platform: str) -> tuple[list[str], str]:
+    """Where the OS's installer puts the browser's program, off PATH, and how to say so."""
+    if platform == "darwin" and kind.mac_app:
+        home = environ.get("HOME", "")
+        roots = ["/Applications", *([os.path.join(home, "Applications")] if home else [])]
+        return ([os.path.join(root, kind.mac_app) for root in roots],
+                f"for {kind.mac_app.split('/')[0]} in /Applications")
+    if platform == "win32" and kind.windows:
+        roots = [environ[name] for name in _WINDOWS_ROOTS if environ.get(name)]
+        shown = "\\".join(kind.windows)
+        return ([os.path.join(root, *kind.windows) for root in roots],
+                f"for {shown} in Program Files and LocalAppData")
+    return [], ""
+
+
+def program_path(word: str, environ: Mapping[str, str]) -> str | None:
+    """The executable a command's first word names: a path as given, else found on PATH."""
+    if _is_path(word):
+        path = os.path.expanduser(word)
+        return path if os.path.isfile(path) and os.access(path, os.X_OK) else None
+    return shutil.which(word, path=_path(environ))
 
 
 def _path(environ: Mapping[str, str]) -> str:

@@ -42,6 +42,8 @@ class PortalTarget:
 def target(plan: Plan, ctx: Context) -> PortalTarget:
     """The portal, account and role of an SSO-role start with no step after it."""
     start = plan.start
+    if not isinstance(start, (SsoRoleStart, SsoProfileStart)):
+        raise UsageError(NOT_AN_SSO_ROLE)  # said first: a chain after it is not the point
     if plan.hops or plan.session_step is not None or (
             isinstance(start, SsoProfileStart) and start.roles):
         raise UsageError("--via-portal opens the SSO role itself; the portal cannot open a "
@@ -50,8 +52,6 @@ def target(plan: Plan, ctx: Context) -> PortalTarget:
                          "role_arn), or drop --via-portal to sign in through federation")
     if isinstance(start, SsoProfileStart):
         return PortalTarget(start.start_url, start.account_id, start.role_name)
-    if not isinstance(start, SsoRoleStart):
-        raise UsageError(NOT_AN_SSO_ROLE)
     return PortalTarget(_start_url(start, ctx), start.account_id, start.role_name)
 
 

@@ -413,9 +413,6 @@ BROWSERS = (
     Row("console", ("--copy", "--browser", "firefox"),
         "--copy puts the URL on the clipboard instead of opening it; drop it, or drop "
         "--browser / --browser-command / --browser-profile"),
-    Row("console", ("--via-portal", *SIGN_IN, *_PORTAL_ROLE, "--copy"),
-        "--copy is for a federation sign-in URL, a secret; the portal's shortcut is not one: "
-        "drop --copy and open it, or print it with --no-browser"),
     Row("console", ("--browser-profile", "p"),
         "--browser-profile needs --browser (chrome, chromium, brave, edge or firefox): "
         "aws-login cannot tell which browser BROWSER or the system default is; or use "
@@ -452,7 +449,25 @@ BROWSERS = (
     Row("console", ("--browser-command", "my-browser {url}", "--browser-profile", "p"),
         "--browser-profile with --browser-command needs {profile} or {profile_dir} in the "
         "command, to tell it which profile"),
+    Row("console", ("--browser-command", "my-browser --app={URL}"),
+        "--browser-command: {URL} is not a placeholder; use {url}, {profile} or {profile_dir}"),
+    Row("console", ("--browser-command", "my-browser --dir={profile-dir} {url}",
+                    "--browser-profile", "p"),
+        "--browser-command: {profile-dir} is not a placeholder; use {url}, {profile} or "
+        "{profile_dir}"),
+    # A program that is not there is said before the sign-in, as for --browser.
+    Row("console", ("--browser-command", "no-such-browser --new-tab {url}"),
+        "--browser-command: no-such-browser is not on PATH (or not an executable file); "
+        "install it, or give its full path", code=1),
+    Row("console", ("--browser-command", "{tmp}/bin/no-such-browser {url}"),
+        "--browser-command: {tmp}/bin/no-such-browser is not on PATH (or not an executable "
+        "file); install it, or give its full path", code=1),
     Row("console", ("--via-portal",),
+        "--via-portal opens the access portal's shortcut for an SSO role; start from one "
+        "(--sso-acct-id ID --sso-role-name NAME with --start-url or --use-cache, or --profile "
+        "naming an SSO profile), or drop --via-portal"),
+    # Not an SSO role at all: that is said, not the chain after it.
+    Row("console", ("--via-portal", "--assume-roles", ROLE_A),
         "--via-portal opens the access portal's shortcut for an SSO role; start from one "
         "(--sso-acct-id ID --sso-role-name NAME with --start-url or --use-cache, or --profile "
         "naming an SSO profile), or drop --via-portal"),
@@ -875,7 +890,7 @@ def test_bad_input_gets_its_message_and_no_request(
 
 
 def test_the_table_covers_every_command_once_per_case() -> None:
-    assert len(ROWS) == 221
+    assert len(ROWS) == 225
     assert {row.command for row in ROWS} == {"console", "dumpconfig", "importcache",
                                              "clearcache", "dumpcreds", "getcallerid", "runas",
                                              "login"}

@@ -290,6 +290,30 @@ def test_macos_apps_are_found_in_applications(tmp_path: Path) -> None:
     assert "on PATH and for Microsoft Edge.app in /Applications)" in missing.value.message
 
 
+@pytest.mark.parametrize(("name", "root", "parts"), [
+    ("chrome", "PROGRAMFILES", ("Google", "Chrome", "Application", "chrome.exe")),
+    ("edge", "PROGRAMFILES(X86)", ("Microsoft", "Edge", "Application", "msedge.exe")),
+    ("brave", "LOCALAPPDATA", ("BraveSoftware", "Brave-Browser", "Application", "brave.exe")),
+    ("chromium", "LOCALAPPDATA", ("Chromium", "Application", "chrome.exe")),
+    ("firefox", "PROGRAMFILES", ("Mozilla Firefox", "firefox.exe"))])
+def test_windows_browsers_are_found_where_their_installers_put_them(
+        tmp_path: Path, name: str, root: str, parts: tuple[str, ...]) -> None:
+    """Windows installers rarely put a browser on PATH."""
+    roots = {key: str(tmp_path / key) for key in ("PROGRAMFILES", "PROGRAMFILES(X86)",
+                                                  "LOCALAPPDATA")}
+    environ = {"PATH": str(tmp_path / "none"), **roots}
+    with pytest.raises(OperationError) as missing:
+        browsers.find(name, environ, "win32")
+    assert missing.value.message.endswith(
+        f"on PATH and for {chr(92).join(parts)} in Program Files and LocalAppData); install "
+        f"it, or give its program's path, e.g. --browser /path/to/"
+        f"{browsers.KINDS[name].programs[0]}")
+    folder = standins.install(Path(roots[root], *parts[:-1]), (parts[-1],))
+    kind = browsers.KINDS[name]
+    assert browsers.find(name, environ, "win32") == Browser(kind.label, kind.family,
+                                                            str(folder / parts[-1]))
+
+
 def test_safari_is_told_through_osascript_on_stdin(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     folder = standins.install(tmp_path / "bin", ("osascript",))

@@ -30,8 +30,9 @@ from aws_login.errors import OperationError
 from tests.fakes import clipboard as standin
 from tests.fakes.federation import FakeFederation
 from tests.fakes.moto_server import LoopbackServer
+from tests.fakes.sso import FakeSso
 from tests.fakes.terminal import PtySession
-from tests.helpers import ROLE_A, ROLE_A_ARN, USER_SECRET, run_cli
+from tests.helpers import ROLE_A, ROLE_A_ARN, START_URL, USER_SECRET, run_cli
 
 AWS_LOGIN = (sys.executable, "-m", "aws_login")
 # Everything the choice reads, cleared so that the machine running the tests takes no part.
@@ -210,6 +211,27 @@ def test_console_copy_puts_a_working_sign_in_url_on_the_clipboard(
     no_secret_in_argv(tools.calls(), url, parse_qs(urlsplit(url).query)["SigninToken"][0])
     assert fed.actions() == ["getSigninToken"]  # no browser opened it
     assert signed_in_as(url, fed) == ROLE_A_ARN
+
+
+def test_console_copy_of_the_portal_shortcut_needs_no_request(
+        tools: Tools, sso_env: Path, fed: FakeFederation, sts: LoopbackServer,
+        fake_sso: FakeSso, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over SSH, the shortcut for the browser on the person's own machine."""
+    tools.install()
+    monkeypatch.setenv("SSH_CONNECTION", SSH)
+    monkeypatch.setenv("DISPLAY", "localhost:10.0")
+    result = run_cli(["console", "--via-portal", "--copy", "--start-url", START_URL,
+                      "--sso-acct-id", "111111111111", "--sso-role-name", "ReadOnly",
+                      "--destination", "iam"])
+    assert (result.code, result.out) == (0, "")
+    assert result.err == (
+        "aws-login: copied the console shortcut to the clipboard with xclip; it is no secret: "
+        "it opens the console only in a browser signed in to your access portal\n")
+    [call] = tools.calls()
+    assert (call["program"], call["stdin"]) == (
+        "xclip", "https://d-1234567890.awsapps.com/start/#/console?account_id=111111111111"
+        "&role_name=ReadOnly&destination=https%3A%2F%2Fconsole.aws.amazon.com%2Fiam%2Fhome")
+    assert sts.recorder.requests == [] and fed.requests == [] and list(fake_sso.requests) == []
 
 
 def test_a_program_that_stays_to_serve_the_selection_is_not_waited_for(

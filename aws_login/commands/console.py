@@ -80,9 +80,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              f"https://portal.example.com (default: {DEFAULT_ISSUER})")
     group.add_argument(
         "--copy", action="store_true",
-        help="put the sign-in URL on the clipboard instead of opening a browser (wl-copy, "
-             "xclip, xsel, pbcopy or clip.exe; over SSH the terminal's, by an OSC 52 "
-             "escape), e.g. to paste it into a browser on another machine")
+        help="put the sign-in URL (with --via-portal: the shortcut) on the clipboard instead "
+             "of opening a browser (wl-copy, xclip, xsel, pbcopy or clip.exe; over SSH the "
+             "terminal's, by an OSC 52 escape), e.g. to paste it into a browser on another "
+             "machine")
     browser_options.add_arguments(parser)
     credential_options.add_arguments(parser)
 
@@ -96,6 +97,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         check_destination(args.destination, override is not None)
     if portal is not None:  # no credentials, no token: the browser's portal session
         url = portal_url(portal, args.destination, plan, ctx)
+        if args.copy:  # e.g. over SSH, for the browser on the person's own machine
+            clipboard.copy_secret(
+                clipboard.find(ctx), url, "the console shortcut",
+                "it is no secret: it opens the console only in a browser signed in to your "
+                "access portal", ctx)
+            return 0
         name = console_browser.portal_profile_name(browser, portal)
         return _deliver([url], args.no_browser, ctx, console_browser.opener(browser, name, ctx),
                         secret=False)

@@ -5,14 +5,16 @@ network call; a named browser that is not installed fails here too (exit 1)."""
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from aws_login import completion
 from aws_login.browser_profiles import AUTO, check_name
-from aws_login.browsers import NAMES, Family, find
-from aws_login.console_browser import PROFILE, PROFILE_DIR, BrowserChoice
-from aws_login.errors import UsageError
+from aws_login.browsers import NAMES, Family, find, program_path
+from aws_login.console_browser import PROFILE, PROFILE_DIR, URL, BrowserChoice
+from aws_login.errors import OperationError, UsageError
 from aws_login.firefox_containers import COLORS, ICONS
 
 if TYPE_CHECKING:
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from aws_login.portal_shortcut import PortalTarget
 
 _COMMAND_MAX = 4096
+_NAMED = re.compile(r"\{[A-Za-z_][A-Za-z0-9_-]*\}")  # what looks like a placeholder
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,7 +74,7 @@ def choice(args: argparse.Namespace, ctx: Context) -> BrowserChoice | None:
         raise UsageError("--copy puts the URL on the clipboard instead of opening it; drop it, "
                          "or drop --browser / --browser-command / --browser-profile")
     profile = None if args.browser_profile is None else check_name(args.browser_profile)
-    command = _command(args.browser_command, profile)
+    command = _command(args.browser_command, profile, ctx.environ)
     firefox_only = ("--container-color and --container-icon are for a new Firefox container: "
                     "add --browser firefox --browser-profile NAME")
     if (args.container_color or args.container_icon) and (profile is None or command):
@@ -100,10 +103,6 @@ def portal_target(args: argparse.Namespace, plan: Plan, ctx: Context) -> PortalT
     """--via-portal's portal, account and role (None: not asked for)."""
     if not args.via_portal:
         return None
-    if getattr(args, "copy", False):
-        raise UsageError("--copy is for a federation sign-in URL, a secret; the portal's "
-                         "shortcut is not one: drop --copy and open it, or print it with "
-                         "--no-browser")
     for option, value in (("--console-duration", args.console_duration),
                           ("--issuer", args.issuer), ("--logout-first", args.logout_first)):
         if value:
@@ -123,7 +122,8 @@ def _auto(prefix: str, **_: Any) -> list[str]:
     return [AUTO] if AUTO.startswith(prefix) else []
 
 
-def _command(template: str | None, profile: str | None) -> tuple[str, ...]:
+def _command(template: str | None, profile: str | None,
+             environ: Mapping[str, str]) -> tuple[str, ...]:
     if template is None:
         return ()
     try:
@@ -135,6 +135,13 @@ def _command(template: str | None, profile: str | None) -> tuple[str, ...]:
     if not words:
         raise UsageError(f"--browser-command {template[:80]!r} has no program; give e.g. "
                          "--browser-command 'my-browser --new-tab {url}'")
+    for word in words:
+        # A misspelt placeholder would reach the program as it is, and the URL its stdin.
+        unknown = next((name for name in _NAMED.findall(word)
+                        if name not in (URL, PROFILE, PROFILE_DIR)), None)
+        if unknown is not None:
+            raise UsageError(f"--browser-command: {unknown[:40]} is not a placeholder; use "
+                             f"{URL}, {PROFILE} or {PROFILE_DIR}")
     uses_profile = any(PROFILE in word or PROFILE_DIR in word for word in words)
     if uses_profile and profile is None:
         raise UsageError("--browser-command uses {profile} or {profile_dir}; add "
@@ -142,5 +149,8 @@ def _command(template: str | None, profile: str | None) -> tuple[str, ...]:
     if profile is not None and not uses_profile:
         raise UsageError("--browser-profile with --browser-command needs {profile} or "
                          "{profile_dir} in the command, to tell it which profile")
+    if program_path(words[0], environ) is None:  # said now, not after the sign-in
+        raise OperationError(f"--browser-command: {words[0][:200]} is not on PATH (or not an "
+                             "executable file); install it, or give its full path")
     return words
 
