@@ -505,6 +505,25 @@ def test_jumpcloud_having_a_bad_moment_is_tried_again(jc: JcWorld) -> None:
     assert jc.fake.paths() == [XSRF, XSRF, XSRF, AUTH, AUTH, IDP]
 
 
+def test_a_code_whose_answer_was_lost_is_not_sent_again(jc: JcWorld, calls: Recorder) -> None:
+    """The connection closes after JumpCloud took the code: sent again, the code would be
+    refused as used (and count as a failure towards a lockout)."""
+    jc.fake.drop_answer_to, jc.fake.drop_answer_at = AUTH, 2  # the POST with the code
+    result = jc.run(["getcallerid", *jc.programs()], sleep=no_sleep)
+    assert failed(result.code, result.err) == (
+        f"JumpCloud: the connection to {jc.fake.console_url}/userconsole/auth closed before an "
+        "answer (ConnectionError); check the network and proxy settings")
+    assert jc.fake.paths() == [XSRF, AUTH, AUTH]
+    assert calls.actions() == []
+
+
+def test_a_lost_answer_to_a_get_is_asked_again(jc: JcWorld) -> None:
+    jc.fake.drop_answer_to = XSRF
+    result = jc.run(["getcallerid", *jc.programs()], sleep=no_sleep)
+    assert (result.code, result.err) == (0, "")
+    assert jc.fake.paths() == [XSRF, XSRF, AUTH, AUTH, IDP]
+
+
 def test_jumpcloud_unreachable(jc: JcWorld, monkeypatch: pytest.MonkeyPatch,
                                calls: Recorder) -> None:
     monkeypatch.setenv("AWS_LOGIN_JUMPCLOUD_CONSOLE_URL", NOWHERE)
