@@ -53,6 +53,8 @@ TRIES = 3  # codes a person may type; a program's code is not asked again
 POLL_SECONDS = 0.5  # as JumpCloud's own clients poll a push
 PUSH_WAIT = timedelta(minutes=5)  # the longest wait on a push, whatever expiresAt says
 TOTP_STEP = 30
+NO_CODE_HINT = ("pass --mfa-process COMMAND, use --prompt ykman for a YubiKey, or run it at a "
+                "terminal")
 USED_CODES = "used-codes"  # <cache>/jumpcloud/: the time step of each email's last code
 _PUSH_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,128}", re.ASCII)
 _FOUND = (301, 302, 303, 307, 308)
@@ -145,6 +147,10 @@ def sign_in(spec: JumpCloudStart, ctx: Context) -> SignedIn:
 
 
 def _signed_in(spec: JumpCloudStart, ctx: Context) -> tuple[SignedIn, Console]:
+    from aws_login.mfa import program_source
+
+    if spec.mfa == "totp" and program_source(ctx) is None:
+        ctx.prompt.require("--jumpcloud-mfa totp needs a TOTP code", NO_CODE_HINT)
     email, password = _email_and_password(spec, ctx)
     console = Console(spec.console_url, spec.idp_url, ctx)
     redirect = urlsplit(spec.idp_url).path.lstrip("/")  # e.g. saml2/aws-prod, as the app sends
@@ -422,9 +428,11 @@ def _code(email: str, source: str | None, used: int | None, refused: list[str],
         code = program_code(email, "JumpCloud", ctx)
         assert code is not None
         return code
-    ctx.prompt.require("JumpCloud asks for a TOTP code",
-                       "pass --mfa-process COMMAND, use --prompt ykman for a YubiKey or "
-                       "--jumpcloud-mfa push, or run it at a terminal")
+    if not ctx.prompt.can_ask():  # known only now, from JumpCloud's answer: a failure
+        from aws_login.prompts.none import unreachable
+
+        raise OperationError(f"JumpCloud asks {email} for a TOTP code and "
+                             f"{unreachable(ctx.prompt.settings)}; {NO_CODE_HINT}")
     question = f"JumpCloud TOTP code for {email}: "
     if used is not None and used >= _step(ctx) and not refused:
         question = (f"JumpCloud TOTP code for {email} (the last sign-in used the current one: "
