@@ -30,7 +30,7 @@ from __future__ import annotations
 import enum
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -498,6 +498,8 @@ def _remember_step(console: str, email: str, ctx: Context) -> None:
 
 
 def _push(console: Console, email: str, ctx: Context) -> None:
+    from aws_login.saml_assertion import utc_timestamp
+
     reply = console.post(PUSH, {})
     data = reply.document() if reply.status == 200 else None
     push_id = data.get("id") if data is not None else None
@@ -507,7 +509,8 @@ def _push(console: Console, email: str, ctx: Context) -> None:
                              f"({_said(outcome)}); use --jumpcloud-mfa totp")
     assert data is not None
     now = ctx.now()
-    expires = _timestamp(data.get("expiresAt"))
+    expires_at = data.get("expiresAt")  # RFC 3339; Go writes up to nine fractional digits
+    expires = utc_timestamp(expires_at) if isinstance(expires_at, str) else None
     deadline = min(expires, now + PUSH_WAIT) if expires is not None else now + PUSH_WAIT
     ctx.log(f"JumpCloud Protect push {push_id} started; it expires at {deadline:%H:%M:%S} UTC")
     with ctx.prompt.tell(f"approve the sign-in on your phone (JumpCloud Protect, {email})"):
@@ -533,23 +536,6 @@ def _push(console: Console, email: str, ctx: Context) -> None:
     if outcome.kind is not Kind.SIGNED_IN:
         raise OperationError(f"JumpCloud did not sign in after the approved push "
                              f"({_said(outcome)}); run again")
-
-
-def _timestamp(value: object) -> datetime | None:
-    """An RFC 3339 time of the push answer (Go writes up to nine fractional digits)."""
-    if not isinstance(value, str):
-        return None
-    match = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)",
-                         value.strip())
-    if match is None:
-        return None
-    whole, fraction, zone = match.groups()
-    micro = (fraction or "0")[:6].ljust(6, "0")
-    try:
-        when = datetime.fromisoformat(f"{whole}.{micro}{'+00:00' if zone == 'Z' else zone}")
-    except ValueError:
-        return None
-    return when.astimezone(timezone.utc)
 
 
 # --- the IdP page ------------------------------------------------------------------------
