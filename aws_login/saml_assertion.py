@@ -238,13 +238,15 @@ def _expiry(assertions: Sequence[ElementTree.Element]) -> datetime | None:
     for assertion in assertions:
         for tag in ("Conditions", "SubjectConfirmationData"):
             for element in assertion.iter(f"{_ASSERTION}{tag}"):
-                when = _timestamp(element.get("NotOnOrAfter"))
+                when = utc_timestamp(element.get("NotOnOrAfter"))
                 if when is not None:
                     found.append(when)
     return min(found) if found else None
 
 
-def _timestamp(text: str | None) -> datetime | None:
+def utc_timestamp(text: str | None) -> datetime | None:
+    """An xs:dateTime / RFC 3339 time in UTC (no zone: UTC; up to nine fractional digits);
+    None when it is not one. Also the push times of JumpCloud (jumpcloud/signin.py)."""
     match = _TIMESTAMP_RE.fullmatch((text or "").strip())
     if match is None:
         return None  # informational: AWS decides; an odd value must not block the user

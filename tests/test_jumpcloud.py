@@ -185,6 +185,29 @@ def test_auto_asks_a_person_when_both_are_offered(jc: JcWorld, answer: str, push
     assert ("POST /userconsole/auth/push" in jc.fake.paths()) is push
 
 
+def test_totp_wanted_with_nobody_to_ask_fails_before_any_request(jc: JcWorld) -> None:
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process(), "--jumpcloud-mfa",
+                                                "totp")])
+    assert result.code == 2
+    assert result.err == (
+        "aws-login: error: --jumpcloud-mfa totp needs a TOTP code and nobody can be asked here "
+        "(no terminal, /dev/tty or desktop dialog); pass --mfa-process COMMAND, use --prompt "
+        "ykman for a YubiKey, or run it at a terminal\n")
+    assert jc.fake.paths() == []
+
+
+def test_only_totp_offered_with_nobody_to_ask_is_a_failed_sign_in(jc: JcWorld,
+                                                                    calls: Recorder) -> None:
+    """Known only once JumpCloud has answered the password: exit 1, not a usage error."""
+    result = jc.run(["getcallerid", *jc.start(*jc.password_process())])
+    assert failed(result.code, result.err) == (
+        f"JumpCloud asks {USER} for a TOTP code and nobody can be asked here (no terminal, "
+        "/dev/tty or desktop dialog); pass --mfa-process COMMAND, use --prompt ykman for a "
+        "YubiKey, or run it at a terminal")
+    assert jc.fake.paths() == [XSRF, AUTH]
+    assert calls.actions() == []
+
+
 def test_push_wanted_with_a_console_that_lists_no_factors(jc: JcWorld) -> None:
     push_user(jc.fake)
     jc.fake.mfa_required_form = "redirect-login"
@@ -475,6 +498,7 @@ def test_webauthn_or_duo_only(jc: JcWorld) -> None:
 def test_totp_wanted_but_only_push_offered(jc: JcWorld) -> None:
     push_user(jc.fake)
     result = jc.run(["getcallerid", *jc.start(*jc.password_process(),
+                                                *jc.code_process("123456"),
                                                 "--jumpcloud-mfa", "totp")])
     assert failed(result.code, result.err) == (
         f"--jumpcloud-mfa totp: JumpCloud offers {USER} no TOTP code (it offers a JumpCloud "
@@ -503,6 +527,25 @@ def test_jumpcloud_having_a_bad_moment_is_tried_again(jc: JcWorld) -> None:
     result = jc.run(["getcallerid", *jc.programs()], sleep=no_sleep)
     assert (result.code, result.err) == (0, "")
     assert jc.fake.paths() == [XSRF, XSRF, XSRF, AUTH, AUTH, IDP]
+
+
+def test_a_code_whose_answer_was_lost_is_not_sent_again(jc: JcWorld, calls: Recorder) -> None:
+    """The connection closes after JumpCloud took the code: sent again, the code would be
+    refused as used (and count as a failure towards a lockout)."""
+    jc.fake.drop_answer_to, jc.fake.drop_answer_at = AUTH, 2  # the POST with the code
+    result = jc.run(["getcallerid", *jc.programs()], sleep=no_sleep)
+    assert failed(result.code, result.err) == (
+        f"JumpCloud: the connection to {jc.fake.console_url}/userconsole/auth closed before an "
+        "answer (ConnectionError); check the network and proxy settings")
+    assert jc.fake.paths() == [XSRF, AUTH, AUTH]
+    assert calls.actions() == []
+
+
+def test_a_lost_answer_to_a_get_is_asked_again(jc: JcWorld) -> None:
+    jc.fake.drop_answer_to = XSRF
+    result = jc.run(["getcallerid", *jc.programs()], sleep=no_sleep)
+    assert (result.code, result.err) == (0, "")
+    assert jc.fake.paths() == [XSRF, XSRF, AUTH, AUTH, IDP]
 
 
 def test_jumpcloud_unreachable(jc: JcWorld, monkeypatch: pytest.MonkeyPatch,

@@ -208,6 +208,20 @@ def test_clearcache_removes_the_saved_password(jc: JcWorld) -> None:
     assert jc.saved() == {}
 
 
+def test_clearcache_with_a_bad_console_url_clears_nothing(jc: JcWorld,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A usage error before anything is removed, not after the cache folders are gone."""
+    saved_sign_in(jc)
+    monkeypatch.setenv("AWS_LOGIN_JUMPCLOUD_CONSOLE_URL", "http://console.example.com")
+    result = jc.run(["clearcache"])
+    assert (result.code, result.err) == (2, (
+        "aws-login: error: AWS_LOGIN_JUMPCLOUD_CONSOLE_URL='http://console.example.com' uses "
+        "http; JumpCloud is reached over https only (the password travels there); fix or unset "
+        "it\n"))
+    assert (jc.cache / "jumpcloud").is_dir()
+    assert len(jc.saved()) == 1
+
+
 def test_a_locked_keychain_when_saving(jc: JcWorld) -> None:
     keyring_backend.write(jc.keyring, {"items": {}, "locked": True})
     result = jc.run(["getcallerid", *jc.start("--save-password", *jc.code_process())],

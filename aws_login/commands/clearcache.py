@@ -44,6 +44,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
         ctx.warn(f"cleared {drop(args.entry, ctx)} from {root}")
         return 0
+    console = None
+    if "jumpcloud" in _PARTS[args.only or "all"]:
+        from aws_login.jumpcloud.urls import console_url
+
+        console = console_url(ctx.environ)  # a bad one is a usage error before any removal
     removed = []
     for part in _PARTS[args.only or "all"]:
         folder = root / part
@@ -57,20 +62,18 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         else:
             continue
         removed.append(part)
-    if "jumpcloud" in _PARTS[args.only or "all"]:
-        _forget_password(ctx)
+    if console is not None:
+        _forget_password(console, ctx)
     ctx.warn(f"cleared {' and '.join(removed)} from {root}" if removed
              else f"nothing to clear in {root}")
     return 0
 
 
-def _forget_password(ctx: Context) -> None:
+def _forget_password(console: str, ctx: Context) -> None:
     """The JumpCloud email and password saved for the console in effect (none can have been
     saved without keyring, or without a keychain)."""
     from aws_login.jumpcloud import keychain
-    from aws_login.jumpcloud.urls import console_url
 
-    console = console_url(ctx.environ)
     try:
         if keychain.forget(console, ctx.environ):
             ctx.warn(f"removed the saved JumpCloud password for {console} from the keychain")

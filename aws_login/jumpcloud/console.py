@@ -7,8 +7,9 @@
   POST, next to the `_xsrf` cookie that seals it. A refusal (Beego's 403 naming the XSRF
   token, or 417/422) fetches a fresh token and tries once more.
 - Every request goes through the retry policy (ctx.retry): no answer, HTTP 5xx and 429 are
-  tried again like every network call, then said in one line. A POST whose answer did not
-  arrive in time is not sent again: it may carry a one-time code that JumpCloud has used.
+  tried again like every network call, then said in one line. A POST that was sent but got
+  no answer (none in time, or the connection closed) is not sent again: it may carry a
+  one-time code that JumpCloud has used.
 - Redirects are followed by hand (at most MAX_REDIRECTS), sending the cookies only to the
   two JumpCloud origins.
 - Nothing secret is logged: paths and statuses only; cookie values and the XSRF token are
@@ -189,9 +190,14 @@ class Console:
             finally:
                 answer.close()
         except requests.RequestException as exc:
-            if isinstance(exc, requests.ConnectTimeout) or (
-                    isinstance(exc, requests.ConnectionError)
-                    and not isinstance(exc, requests.ReadTimeout)):
+            cause = exc.args[0] if exc.args else None
+            if isinstance(exc, requests.ConnectionError) and isinstance(
+                    cause, urllib3.exceptions.ProtocolError):
+                # Connected and sent, then closed or reset: JumpCloud may have taken it.
+                failure = f"the connection to {where} closed before an answer " \
+                          f"({type(exc).__name__})"
+                again = method == "GET"
+            elif isinstance(exc, requests.ConnectionError):  # incl. ConnectTimeout
                 failure = f"could not reach {origin} ({type(exc).__name__})"
                 again = True
             elif isinstance(exc, requests.Timeout):

@@ -30,7 +30,7 @@ from __future__ import annotations
 import enum
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -53,6 +53,8 @@ TRIES = 3  # codes a person may type; a program's code is not asked again
 POLL_SECONDS = 0.5  # as JumpCloud's own clients poll a push
 PUSH_WAIT = timedelta(minutes=5)  # the longest wait on a push, whatever expiresAt says
 TOTP_STEP = 30
+NO_CODE_HINT = ("pass --mfa-process COMMAND, use --prompt ykman for a YubiKey, or run it at a "
+                "terminal")
 USED_CODES = "used-codes"  # <cache>/jumpcloud/: the time step of each email's last code
 _PUSH_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,128}", re.ASCII)
 _FOUND = (301, 302, 303, 307, 308)
@@ -145,6 +147,10 @@ def sign_in(spec: JumpCloudStart, ctx: Context) -> SignedIn:
 
 
 def _signed_in(spec: JumpCloudStart, ctx: Context) -> tuple[SignedIn, Console]:
+    from aws_login.mfa import program_source
+
+    if spec.mfa == "totp" and program_source(ctx) is None:
+        ctx.prompt.require("--jumpcloud-mfa totp needs a TOTP code", NO_CODE_HINT)
     email, password = _email_and_password(spec, ctx)
     console = Console(spec.console_url, spec.idp_url, ctx)
     redirect = urlsplit(spec.idp_url).path.lstrip("/")  # e.g. saml2/aws-prod, as the app sends
@@ -422,9 +428,11 @@ def _code(email: str, source: str | None, used: int | None, refused: list[str],
         code = program_code(email, "JumpCloud", ctx)
         assert code is not None
         return code
-    ctx.prompt.require("JumpCloud asks for a TOTP code",
-                       "pass --mfa-process COMMAND, use --prompt ykman for a YubiKey or "
-                       "--jumpcloud-mfa push, or run it at a terminal")
+    if not ctx.prompt.can_ask():  # known only now, from JumpCloud's answer: a failure
+        from aws_login.prompts.none import unreachable
+
+        raise OperationError(f"JumpCloud asks {email} for a TOTP code and "
+                             f"{unreachable(ctx.prompt.settings)}; {NO_CODE_HINT}")
     question = f"JumpCloud TOTP code for {email}: "
     if used is not None and used >= _step(ctx) and not refused:
         question = (f"JumpCloud TOTP code for {email} (the last sign-in used the current one: "
@@ -490,6 +498,8 @@ def _remember_step(console: str, email: str, ctx: Context) -> None:
 
 
 def _push(console: Console, email: str, ctx: Context) -> None:
+    from aws_login.saml_assertion import utc_timestamp
+
     reply = console.post(PUSH, {})
     data = reply.document() if reply.status == 200 else None
     push_id = data.get("id") if data is not None else None
@@ -499,7 +509,8 @@ def _push(console: Console, email: str, ctx: Context) -> None:
                              f"({_said(outcome)}); use --jumpcloud-mfa totp")
     assert data is not None
     now = ctx.now()
-    expires = _timestamp(data.get("expiresAt"))
+    expires_at = data.get("expiresAt")  # RFC 3339; Go writes up to nine fractional digits
+    expires = utc_timestamp(expires_at) if isinstance(expires_at, str) else None
     deadline = min(expires, now + PUSH_WAIT) if expires is not None else now + PUSH_WAIT
     ctx.log(f"JumpCloud Protect push {push_id} started; it expires at {deadline:%H:%M:%S} UTC")
     with ctx.prompt.tell(f"approve the sign-in on your phone (JumpCloud Protect, {email})"):
@@ -525,23 +536,6 @@ def _push(console: Console, email: str, ctx: Context) -> None:
     if outcome.kind is not Kind.SIGNED_IN:
         raise OperationError(f"JumpCloud did not sign in after the approved push "
                              f"({_said(outcome)}); run again")
-
-
-def _timestamp(value: object) -> datetime | None:
-    """An RFC 3339 time of the push answer (Go writes up to nine fractional digits)."""
-    if not isinstance(value, str):
-        return None
-    match = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)",
-                         value.strip())
-    if match is None:
-        return None
-    whole, fraction, zone = match.groups()
-    micro = (fraction or "0")[:6].ljust(6, "0")
-    try:
-        when = datetime.fromisoformat(f"{whole}.{micro}{'+00:00' if zone == 'Z' else zone}")
-    except ValueError:
-        return None
-    return when.astimezone(timezone.utc)
 
 
 # --- the IdP page ------------------------------------------------------------------------

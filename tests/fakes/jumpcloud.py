@@ -87,6 +87,10 @@ settable at test time; `reset()` restores the defaults below (the fixture does i
   RoleSessionName is the user's email; the default role is in moto's account 123456789012.
 - `fail_next` / `fail_status`: the next N requests (either side) answer `fail_status`
   (default 503) with no body: JumpCloud having a bad moment.
+- `drop_answer_to` ("METHOD /path", e.g. "POST /userconsole/auth") / `drop_answer_at`
+  (default 1): the drop_answer_at-th such request from now is handled as usual (a code is
+  spent, a push started), then the connection is closed without an answer: the answer lost
+  on its way back. Then `drop_answer_to` is None again.
 
 Helpers for tests: `totp_code(email=None, at=None)`, `next_totp_code(email=None)` (a code
 not used yet), `add_user`, `user`, `lock_user`, `unlock_user`, `unassign`, `assign`,
@@ -172,6 +176,8 @@ SWITCH_DEFAULTS: dict[str, Any] = {
     "extra_unnamed_input": False,
     "fail_next": 0,
     "fail_status": 503,
+    "drop_answer_to": None,
+    "drop_answer_at": 1,
 }
 
 SPA_PAGE = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -333,6 +339,8 @@ class FakeJumpCloud:
     extra_unnamed_input: bool
     fail_next: int
     fail_status: int
+    drop_answer_to: str | None
+    drop_answer_at: int
 
     def __init__(self, users: Sequence[JcUser] | None = None,
                  apps: Sequence[JcApp] | None = None, *, idp_host: str = "127.0.0.1") -> None:
@@ -864,6 +872,10 @@ class FakeJumpCloud:
                     else:
                         answer = fake._idp_answer(method, parts.path, cookies)
                     record.status = answer.status
+                    lost = fake._answer_lost(f"{method} {parts.path}")
+                if lost:
+                    self.close_connection = True
+                    return
                 data = answer.body.encode("utf-8")
                 self.send_response(answer.status)
                 self.send_header("Content-Type", answer.content_type)
@@ -877,6 +889,16 @@ class FakeJumpCloud:
                 pass  # the request log is the record above; nothing is printed
 
         return Handler
+
+    def _answer_lost(self, request: str) -> bool:
+        """Whether the answer to this request is dropped (`drop_answer_to`)."""
+        if self.drop_answer_to != request:
+            return False
+        self.drop_answer_at -= 1
+        if self.drop_answer_at > 0:
+            return False
+        self.drop_answer_to, self.drop_answer_at = None, 1
+        return True
 
     def _first_totp_user(self) -> JcUser:
         with self.lock:
