@@ -11,6 +11,7 @@ import json
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from aws_login import credential_server
 from aws_login.acquire import acquire
 from aws_login.cli import build_parser
 from aws_login.context import Context
@@ -173,6 +175,96 @@ def test_refusals_have_exact_statuses_and_no_body(user_keys: None,
         status, body, headers = get(server, **kwargs)
         assert (status, body) == (expected, b""), kwargs
         assert not [name for name in headers if name.startswith("access-control")]
+
+
+def raw_exchange(server: CredentialServer, request: bytes) -> bytes:
+    """Send `request` as it is and read the whole answer (the server closes the connection)."""
+    host, port = server.authority.rsplit(":", 1)
+    with socket.create_connection((host.strip("[]"), int(port)), timeout=10) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_the_stdlib_refusals_are_bare_too(user_keys: None,
+                                          running: list[CredentialServer]) -> None:
+    """What http.server refuses before our handler runs gets a bare status, not its HTML
+    error page (which names the method or the request it refuses)."""
+    _ctx, keeper, _err = in_process(Clock(), "--assume-roles", ROLE_A)
+    server = start(keeper, running)
+    many_headers = b"".join(b"X-%d: y\r\n" % n for n in range(120))
+    cases = [
+        (b"PROPFIND / HTTP/1.0\r\n\r\n", 405),  # an unknown method: 405 like the others
+        (b"GET /" + b"a" * 70000 + b" HTTP/1.0\r\n\r\n", 414),
+        (b"GET / HTTP/1.0\r\n" + many_headers + b"\r\n", 431),
+        (b"GET / HTTP/1.0\r\nX-Long: " + b"z" * 70000 + b"\r\n\r\n", 431),
+    ]
+    for request, status in cases:
+        answer = raw_exchange(server, request)
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.split(b"\r\n")[0].split(b" ")[:2] == [b"HTTP/1.0", b"%d" % status], answer
+        assert b"Content-Length: 0" in head.split(b"\r\n") and body == b"", answer
+    # No readable version, so no status line (HTTP/0.9): nothing at all, not a page.
+    for request in (b"garbage\r\n\r\n", b"GET / HTTP/1.0 extra\r\n\r\n",
+                    b"GET / HTTP/2.0\r\n\r\n", b"GET / HTTPS/1.0\r\n\r\n"):
+        assert raw_exchange(server, request) == b"", request
+
+
+def test_a_silent_or_dribbling_client_is_cut_off(user_keys: None,
+                                                running: list[CredentialServer],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """REQUEST_TIMEOUT counts from the connection's start: a client that sends nothing, or
+    one byte at a time (which resets a socket timeout at every byte), is closed once it is
+    spent, and the server answers others meanwhile."""
+    monkeypatch.setattr(credential_server, "REQUEST_TIMEOUT", 0.5)
+    _ctx, keeper, _err = in_process(Clock(), "--assume-roles", ROLE_A)
+    server = start(keeper, running)
+    host, port = server.authority.split(":")
+    silent = socket.create_connection((host, int(port)), timeout=10)
+    dribbling = socket.create_connection((host, int(port)), timeout=10)
+    began = time.monotonic()
+    assert get(server)[0] == 200
+    assert silent.recv(100) == b""  # closed by the server, without an answer
+    dribbling.sendall(b"GET / HTTP/1.0\r\n")
+    with pytest.raises(OSError):  # the reset of a closed connection
+        for _ in range(100):  # 10 s, unless the server closes it
+            dribbling.sendall(b"X")
+            time.sleep(0.1)
+    assert time.monotonic() - began < 5
+    silent.close()
+    dribbling.close()
+
+
+def test_a_client_that_hangs_up_leaves_no_traceback(
+        user_keys: None, running: list[CredentialServer],
+        capfd: pytest.CaptureFixture[str]) -> None:
+    """socketserver prints a traceback for an error in a handler; a client gone before its
+    answer (a broken pipe, a reset) is no error of the server's."""
+    _ctx, keeper, _err = in_process(Clock(), "--assume-roles", ROLE_A)
+    server = start(keeper, running)
+    for error in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset")):
+        try:
+            raise error
+        except OSError:
+            server._httpd.handle_error(None, ("127.0.0.1", 1))
+    assert capfd.readouterr().err == ""
+
+
+def test_serves_on_ipv6_loopback(user_keys: None, running: list[CredentialServer]) -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    _ctx, keeper, _err = in_process(Clock(), "--assume-roles", ROLE_A)
+    try:
+        server = CredentialServer(keeper, "::1")
+    except OSError as exc:
+        pytest.skip(f"no IPv6 loopback here: {exc}")
+    server.start()
+    running.append(server)
+    assert server.url.startswith("http://[::1]:") and server.authority.startswith("[::1]:")
+    status, body, _headers = get(server)
+    assert status == 200 and sorted(json.loads(body))[0] == "AccessKeyId"
 
 
 # --------------------------------------------------------------------------- renewal
