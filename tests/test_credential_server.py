@@ -253,13 +253,13 @@ def test_a_client_that_hangs_up_leaves_no_traceback(
 
 
 def test_serves_on_ipv6_loopback(user_keys: None, running: list[CredentialServer]) -> None:
-    if not socket.has_ipv6:
-        pytest.skip("no IPv6 here")
-    _ctx, keeper, _err = in_process(Clock(), "--assume-roles", ROLE_A)
     try:
-        server = CredentialServer(keeper, "::1")
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
     except OSError as exc:
         pytest.skip(f"no IPv6 loopback here: {exc}")
+    _ctx, keeper, _err = in_process(Clock(), "--assume-roles", ROLE_A)
+    server = CredentialServer(keeper, "::1")
     server.start()
     running.append(server)
     assert server.url.startswith("http://[::1]:") and server.authority.startswith("[::1]:")
