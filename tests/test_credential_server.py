@@ -447,6 +447,37 @@ def test_mfa_is_asked_once_per_session_across_renewals(
     assert len(runs.read_text()) == 2
 
 
+def test_a_spent_mfa_token_is_not_sent_again_when_the_session_ends(
+        user_keys: None, calls: Recorder, running: list[CredentialServer],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """--mfa-token's code bought the first MFA session; when that session ends with nobody to
+    ask (no terminal: a service), the renewal says so once, sends STS no spent code, and the
+    server keeps serving the credentials it holds while they are valid."""
+    monkeypatch.setenv("AWS_LOGIN_SERVER_REFRESH_LEAD", "1200")
+    clock = Clock()
+    _ctx, keeper, err = in_process(clock, "--assume-roles", ROLE_A, "--mfa-serial", MFA_SERIAL,
+                                   "--mfa-token", "123456", "--mfa-session-duration", "900",
+                                   "--duration", "3600")
+    server = start(keeper, running)
+    first = json.loads(get(server)[1])["AccessKeyId"]
+    calls.clear()
+    clock.value = keeper.expiration - timedelta(minutes=19)  # due; the session is over
+    status, body, _headers = get(server)
+    assert (status, json.loads(body)["AccessKeyId"]) == (200, first)
+    wait_until(keeper, lambda k: k.refreshes + k.failures >= 1)
+    assert (keeper.refreshes, calls.actions()) == (0, [])  # not renewed with the spent code
+    clock.value += timedelta(seconds=10)  # past the backoff: tried again, said once
+    assert get(server)[0] == 200
+    wait_until(keeper, lambda k: k.failures >= 2)
+    assert (keeper.refreshes, calls.actions()) == (0, [])
+    assert err.getvalue() == (
+        "aws-login: could not renew the credentials (--mfa-serial needs an MFA code and "
+        "nobody can be asked here (no terminal, /dev/tty or desktop dialog); pass --mfa-token "
+        "CODE or --mfa-process COMMAND, use --prompt ykman for a YubiKey, or run it at a "
+        "terminal); serving the current ones until "
+        f"{keeper.expiration.strftime('%Y-%m-%dT%H:%M:%SZ')} and trying again\n")
+
+
 def test_long_term_keys_cannot_be_served(user_keys: None, calls: Recorder) -> None:
     result = run_cli(["runas", "--server", "--", "true"])
     assert (result.code, result.out) == (1, "")
