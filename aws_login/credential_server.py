@@ -147,7 +147,13 @@ class CredentialServer:
     def log_request(self, method: str, path: str, status: int) -> None:
         if self._request_log is not None:
             shown = "the credentials path" if path == self.path else path[:80]
-            self._request_log(method, shown, status)
+            self._request_log(method, _printable(shown), status)  # method: a do_ name
+
+
+def _printable(text: str) -> str:
+    """`text` from a client with its control characters escaped: a request must not write
+    terminal escape sequences into serve's log."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def _handler(server: CredentialServer) -> type[BaseHTTPRequestHandler]:

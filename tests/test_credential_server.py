@@ -237,6 +237,25 @@ def test_a_silent_or_dribbling_client_is_cut_off(user_keys: None,
     dribbling.close()
 
 
+def test_the_request_log_shows_no_token_and_no_control_characters(
+        user_keys: None, running: list[CredentialServer]) -> None:
+    """serve logs each request on stderr: the credentials path by that name, never the
+    token, and another path with its control characters escaped (no terminal escape
+    sequences written into the log)."""
+    _ctx, keeper, _err = in_process(Clock(), "--assume-roles", ROLE_A)
+    logged: list[tuple[str, str, int]] = []
+    server = CredentialServer(keeper, request_log=lambda *entry: logged.append(entry))
+    server.start()
+    running.append(server)
+    get(server)
+    get(server, token="wrong")
+    raw_exchange(server, b"GET /\x1b]0;owned\x07" + b"p" * 100 + b" HTTP/1.0\r\nHost: "
+                 + server.authority.encode() + b"\r\n\r\n")
+    assert logged == [("GET", "the credentials path", 200), ("GET", "the credentials path", 401),
+                      ("GET", "/\\x1b]0;owned\\x07" + "p" * 72, 404)]
+    assert not [entry for entry in logged if server.token in repr(entry)]
+
+
 def test_a_client_that_hangs_up_leaves_no_traceback(
         user_keys: None, running: list[CredentialServer],
         capfd: pytest.CaptureFixture[str]) -> None:
