@@ -588,6 +588,44 @@ def test_aws_cli_child_survives_three_lifetimes_and_mfa_is_asked_once(
     assert len(runs.read_text()) == 1  # one code for the whole job
 
 
+WHICH_CREDENTIALS = """\
+import boto3
+print(boto3.Session().get_credentials().method)
+"""
+
+
+@pytest.mark.parametrize(("file", "section", "setting"), [
+    ("credentials", "default", "aws_access_key_id = AKIADEFAULTPROFILE01"),
+    ("config", "default", "credential_process = /bin/false"),
+    ("config", "profile default", "role_arn = arn:aws:iam::123456789012:role/Other"),
+])
+def test_a_default_profile_with_credentials_is_warned_about(
+        user_keys: None, aws_env: Path, capfd: pytest.CaptureFixture[str], file: str,
+        section: str, setting: str) -> None:
+    """SDKs take the default profile's credentials before the server's (botocore's chain
+    tries the container endpoint after the profile): the child would silently run as
+    someone else, so runas --server says so."""
+    (aws_env / file).write_text(f"[{section}]\n{setting}\naws_secret_access_key = x\n")
+    result = run_cli(["runas", "--server", "--assume-roles", ROLE_A, "--", sys.executable,
+                      "-c", WHICH_CREDENTIALS])
+    assert result.err.splitlines()[0] == (
+        f"aws-login: warning: the default profile has credentials of its own "
+        f"({setting.split(' = ')[0]} in {aws_env / file}), and AWS SDKs use those before a "
+        "credential server: the program may not run with these credentials; move them to a "
+        "named profile, or use runas without --server")
+    if file == "credentials":  # what the warning is about: the child took the profile's keys
+        assert (result.code, capfd.readouterr().out) == (0, "shared-credentials-file\n")
+
+
+def test_a_default_profile_without_credentials_is_fine(user_keys: None, aws_env: Path,
+                                                       capfd: pytest.CaptureFixture[str]) -> None:
+    (aws_env / "config").write_text("[default]\nregion = eu-west-1\noutput = json\n")
+    result = run_cli(["runas", "--server", "--assume-roles", ROLE_A, "--", sys.executable,
+                      "-c", WHICH_CREDENTIALS])
+    assert (result.code, result.err) == (0, "")
+    assert capfd.readouterr().out == "container-role\n"
+
+
 # Writes its environment's token to argv[1], then waits for argv[1] + ".go" to appear.
 WAITER = """\
 import os, sys, time
