@@ -20,6 +20,7 @@ from aws_login.context import Context
 from aws_login.errors import AwsLoginError, OperationError
 from aws_login.mfa_session import Keep
 from aws_login.model import Acquired, Credentials, Plan
+from aws_login.record import replace
 
 DEFAULT_LEAD = timedelta(minutes=20)
 LEAD_VARIABLE = "AWS_LOGIN_SERVER_REFRESH_LEAD"
@@ -33,6 +34,16 @@ def refresh_lead(lifetime: timedelta, setting: str | None) -> timedelta:
     return min(DEFAULT_LEAD, lifetime / 2)
 
 
+def _without_spent_code(plan: Plan) -> Plan:
+    """The plan renewals run: a --mfa-token code is good for one STS call, which the first
+    acquisition made. A renewal that needs a code (a new MFA session, or a start without one)
+    asks --mfa-process, the YubiKey or the person, or fails saying that nobody can be asked;
+    sending STS the spent code would fail as an MFA failure, again at every retry."""
+    if plan.mfa is None or plan.mfa.token is None:
+        return plan
+    return replace(plan, mfa=replace(plan.mfa, token=None))
+
+
 class Keeper:
     """The current credentials and the one thread that renews them.
 
@@ -40,7 +51,7 @@ class Keeper:
     `refreshes >= 3`) instead of for time."""
 
     def __init__(self, plan: Plan, ctx: Context, first: Acquired, keep: Keep) -> None:
-        self._plan = plan
+        self._plan = _without_spent_code(plan)
         self._ctx = ctx
         self._keep = keep  # the MFA session: the first acquisition's, used by every renewal
         self._lead_setting = ctx.environ.get(LEAD_VARIABLE)

@@ -6,18 +6,24 @@ It binds 127.0.0.1 on a free port unless told otherwise, and answers only `GET` 
 random path with the exact token (compared in constant time). Everything else gets a bare
 status and nothing else: a Host that is not the address it serves (DNS rebinding) 403, an
 oversized request 413/414/431, another path 404, another method 405, a wrong or missing
-token 401. No CORS headers, so no web page can read an answer. After the credentials expire
-(a renewal kept failing) it answers 503 with a JSON error the SDKs show; it never waits.
+token 401, all without a body (and a malformed request nothing at all). No CORS headers, so
+no web page can read an answer. A connection gets REQUEST_TIMEOUT seconds to send its
+request, then it is closed. After the credentials expire (a renewal kept failing) it answers
+503 with a JSON error the SDKs show; it never waits.
 """
 
 from __future__ import annotations
 
 import hmac
+import io
 import ipaddress
 import json
 import secrets
+import socket
 import threading
+import time
 from collections.abc import Callable
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aws_login.credential_keeper import Keeper
@@ -26,6 +32,9 @@ from aws_login.render import format_expiration
 LOOPBACK = "127.0.0.1"
 MAX_REQUEST_LINE = 2048
 MAX_HEADER_BYTES = 8192
+# Seconds a connection has to send its whole request, however slowly it trickles in: then it
+# is closed, so an idle or dribbling client holds a thread for no longer than that.
+REQUEST_TIMEOUT = 5.0
 
 # (method, path without any token, status) for each answered request: serve's log.
 RequestLog = Callable[[str, str, int], None]
@@ -45,6 +54,38 @@ class _Listener(ThreadingHTTPServer):
     request_queue_size = 128
     daemon_threads = True
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        # socketserver prints a traceback on stderr; a client that hung up before its answer
+        # (BrokenPipeError, ConnectionResetError) is no error of ours.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
+class _Listener6(_Listener):
+    address_family = socket.AF_INET6
+
+
+class _Deadline(io.RawIOBase):
+    """A connection's reading side whose every read waits only for what is left of
+    REQUEST_TIMEOUT, counted from the connection's start (the socket's own timeout would
+    start again at every byte)."""
+
+    def __init__(self, connection: socket.socket, seconds: float) -> None:
+        self._connection = connection
+        self._end = time.monotonic() + seconds
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        left = self._end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request took too long")
+        self._connection.settimeout(left)
+        return self._connection.recv_into(buffer)
+
 
 class CredentialServer:
     """One server: `url` and `token` are what the client needs; `start` and `stop`."""
@@ -55,7 +96,8 @@ class CredentialServer:
         self.token = secrets.token_urlsafe(32)
         self.path = "/" + secrets.token_urlsafe(12)
         self._request_log = request_log
-        self._httpd = _Listener((host, port), _handler(self))
+        listener = _Listener6 if ":" in host else _Listener
+        self._httpd = listener((host, port), _handler(self))
         bound_port = self._httpd.server_address[1]
         shown = f"[{host}]" if ":" in host else host
         self.authority = f"{shown}:{bound_port}"  # the one Host header accepted
@@ -105,7 +147,13 @@ class CredentialServer:
     def log_request(self, method: str, path: str, status: int) -> None:
         if self._request_log is not None:
             shown = "the credentials path" if path == self.path else path[:80]
-            self._request_log(method, shown, status)
+            self._request_log(method, _printable(shown), status)  # method: a do_ name
+
+
+def _printable(text: str) -> str:
+    """`text` from a client with its control characters escaped: a request must not write
+    terminal escape sequences into serve's log."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def _handler(server: CredentialServer) -> type[BaseHTTPRequestHandler]:
@@ -113,9 +161,26 @@ def _handler(server: CredentialServer) -> type[BaseHTTPRequestHandler]:
         server_version = "aws-login"
         sys_version = ""
         protocol_version = "HTTP/1.0"  # one request per connection: nothing to keep open
-        timeout = 5  # seconds a connection may take to send its request (then it is closed)
+        timeout = REQUEST_TIMEOUT  # for writing the answer (reading: _Deadline)
+
+        def setup(self) -> None:
+            super().setup()
+            self.rfile = io.BufferedReader(_Deadline(self.connection, REQUEST_TIMEOUT))
+
+        def send_error(self, code: int, message: str | None = None,
+                       explain: str | None = None) -> None:
+            # The stdlib's own refusals (a request line over 64 KiB, over 100 headers, an
+            # unknown method) come bare too, not as its HTML page naming what it refused.
+            if code == HTTPStatus.NOT_IMPLEMENTED:
+                code = HTTPStatus.METHOD_NOT_ALLOWED
+            self.close_connection = True
+            self.send_response(code)  # nothing at all to a request without a version
+            self.send_header("Content-Length", "0")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
 
         def _serve(self) -> None:
+            self.connection.settimeout(REQUEST_TIMEOUT)
             size = sum(len(k) + len(v) + 4 for k, v in self.headers.items())
             oversized = (414 if len(self.requestline) > MAX_REQUEST_LINE else
                          431 if size > MAX_HEADER_BYTES else

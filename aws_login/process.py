@@ -23,6 +23,11 @@ CONFLICTING_VARIABLES = (
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 )
+# Settings that make a profile a source of credentials of its own. The SDKs try the default
+# profile's before a container-credentials endpoint (botocore: the environment, then the
+# profile's keys, role, SSO or credential_process, and the container only after them).
+_PROFILE_CREDENTIALS = ("aws_access_key_id", "credential_process", "role_arn", "sso_session",
+                        "sso_start_url", "web_identity_token_file")
 # Signals a parent would get but the child should act on.
 _FORWARDED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGQUIT")
                    if hasattr(signal, name))
@@ -47,6 +52,22 @@ def server_environment(base: Mapping[str, str], url: str, token: str,
     if region:
         env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = region
     return env
+
+
+def default_profile_credentials(env: Mapping[str, str]) -> str | None:
+    """runas --server: where the child's default profile has credentials of its own (which
+    its SDK would use instead of the server), as "SETTING in FILE"; None when it has none."""
+    from aws_login.awsconfig import aws_files, config_profile, read_sections
+
+    config, credentials = aws_files(env)
+    found = [(key, credentials) for key in read_sections(credentials).get("default", {})]
+    for section, keys in read_sections(config).items():
+        if config_profile(section) == "default":
+            found += [(key, config) for key in keys]
+    for key, path in found:
+        if key in _PROFILE_CREDENTIALS:
+            return f"{key} in {path}"
+    return None
 
 
 def run_child(command: str | Sequence[str], env: Mapping[str, str],

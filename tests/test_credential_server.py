@@ -11,6 +11,7 @@ import json
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from aws_login import credential_server
 from aws_login.acquire import acquire
 from aws_login.cli import build_parser
 from aws_login.context import Context
@@ -173,6 +175,115 @@ def test_refusals_have_exact_statuses_and_no_body(user_keys: None,
         status, body, headers = get(server, **kwargs)
         assert (status, body) == (expected, b""), kwargs
         assert not [name for name in headers if name.startswith("access-control")]
+
+
+def raw_exchange(server: CredentialServer, request: bytes) -> bytes:
+    """Send `request` as it is and read the whole answer (the server closes the connection)."""
+    host, port = server.authority.rsplit(":", 1)
+    with socket.create_connection((host.strip("[]"), int(port)), timeout=10) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_the_stdlib_refusals_are_bare_too(user_keys: None,
+                                          running: list[CredentialServer]) -> None:
+    """What http.server refuses before our handler runs gets a bare status, not its HTML
+    error page (which names the method or the request it refuses)."""
+    _ctx, keeper, _err = in_process(Clock(), "--assume-roles", ROLE_A)
+    server = start(keeper, running)
+    many_headers = b"".join(b"X-%d: y\r\n" % n for n in range(120))
+    cases = [
+        (b"PROPFIND / HTTP/1.0\r\n\r\n", 405),  # an unknown method: 405 like the others
+        (b"GET /" + b"a" * 70000 + b" HTTP/1.0\r\n\r\n", 414),
+        (b"GET / HTTP/1.0\r\n" + many_headers + b"\r\n", 431),
+        (b"GET / HTTP/1.0\r\nX-Long: " + b"z" * 70000 + b"\r\n\r\n", 431),
+    ]
+    for request, status in cases:
+        answer = raw_exchange(server, request)
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.split(b"\r\n")[0].split(b" ")[:2] == [b"HTTP/1.0", b"%d" % status], answer
+        assert b"Content-Length: 0" in head.split(b"\r\n") and body == b"", answer
+    # No readable version, so no status line (HTTP/0.9): nothing at all, not a page.
+    for request in (b"garbage\r\n\r\n", b"GET / HTTP/1.0 extra\r\n\r\n",
+                    b"GET / HTTP/2.0\r\n\r\n", b"GET / HTTPS/1.0\r\n\r\n"):
+        assert raw_exchange(server, request) == b"", request
+
+
+def test_a_silent_or_dribbling_client_is_cut_off(user_keys: None,
+                                                running: list[CredentialServer],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """REQUEST_TIMEOUT counts from the connection's start: a client that sends nothing, or
+    one byte at a time (which resets a socket timeout at every byte), is closed once it is
+    spent, and the server answers others meanwhile."""
+    monkeypatch.setattr(credential_server, "REQUEST_TIMEOUT", 0.5)
+    _ctx, keeper, _err = in_process(Clock(), "--assume-roles", ROLE_A)
+    server = start(keeper, running)
+    host, port = server.authority.split(":")
+    silent = socket.create_connection((host, int(port)), timeout=10)
+    dribbling = socket.create_connection((host, int(port)), timeout=10)
+    began = time.monotonic()
+    assert get(server)[0] == 200
+    assert silent.recv(100) == b""  # closed by the server, without an answer
+    dribbling.sendall(b"GET / HTTP/1.0\r\n")
+    with pytest.raises(OSError):  # the reset of a closed connection
+        for _ in range(100):  # 10 s, unless the server closes it
+            dribbling.sendall(b"X")
+            time.sleep(0.1)
+    assert time.monotonic() - began < 5
+    silent.close()
+    dribbling.close()
+
+
+def test_the_request_log_shows_no_token_and_no_control_characters(
+        user_keys: None, running: list[CredentialServer]) -> None:
+    """serve logs each request on stderr: the credentials path by that name, never the
+    token, and another path with its control characters escaped (no terminal escape
+    sequences written into the log)."""
+    _ctx, keeper, _err = in_process(Clock(), "--assume-roles", ROLE_A)
+    logged: list[tuple[str, str, int]] = []
+    server = CredentialServer(keeper, request_log=lambda *entry: logged.append(entry))
+    server.start()
+    running.append(server)
+    get(server)
+    get(server, token="wrong")
+    raw_exchange(server, b"GET /\x1b]0;owned\x07" + b"p" * 100 + b" HTTP/1.0\r\nHost: "
+                 + server.authority.encode() + b"\r\n\r\n")
+    assert logged == [("GET", "the credentials path", 200), ("GET", "the credentials path", 401),
+                      ("GET", "/\\x1b]0;owned\\x07" + "p" * 69, 404)]
+    assert not [entry for entry in logged if server.token in repr(entry)]
+
+
+def test_a_client_that_hangs_up_leaves_no_traceback(
+        user_keys: None, running: list[CredentialServer],
+        capfd: pytest.CaptureFixture[str]) -> None:
+    """socketserver prints a traceback for an error in a handler; a client gone before its
+    answer (a broken pipe, a reset) is no error of the server's."""
+    _ctx, keeper, _err = in_process(Clock(), "--assume-roles", ROLE_A)
+    server = start(keeper, running)
+    for error in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset")):
+        try:
+            raise error
+        except OSError:
+            server._httpd.handle_error(None, ("127.0.0.1", 1))
+    assert capfd.readouterr().err == ""
+
+
+def test_serves_on_ipv6_loopback(user_keys: None, running: list[CredentialServer]) -> None:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError as exc:
+        pytest.skip(f"no IPv6 loopback here: {exc}")
+    _ctx, keeper, _err = in_process(Clock(), "--assume-roles", ROLE_A)
+    server = CredentialServer(keeper, "::1")
+    server.start()
+    running.append(server)
+    assert server.url.startswith("http://[::1]:") and server.authority.startswith("[::1]:")
+    status, body, _headers = get(server)
+    assert status == 200 and sorted(json.loads(body))[0] == "AccessKeyId"
 
 
 # --------------------------------------------------------------------------- renewal
@@ -355,6 +466,37 @@ def test_mfa_is_asked_once_per_session_across_renewals(
     assert len(runs.read_text()) == 2
 
 
+def test_a_spent_mfa_token_is_not_sent_again_when_the_session_ends(
+        user_keys: None, calls: Recorder, running: list[CredentialServer],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """--mfa-token's code bought the first MFA session; when that session ends with nobody to
+    ask (no terminal: a service), the renewal says so once, sends STS no spent code, and the
+    server keeps serving the credentials it holds while they are valid."""
+    monkeypatch.setenv("AWS_LOGIN_SERVER_REFRESH_LEAD", "1200")
+    clock = Clock()
+    _ctx, keeper, err = in_process(clock, "--assume-roles", ROLE_A, "--mfa-serial", MFA_SERIAL,
+                                   "--mfa-token", "123456", "--mfa-session-duration", "900",
+                                   "--duration", "3600")
+    server = start(keeper, running)
+    first = json.loads(get(server)[1])["AccessKeyId"]
+    calls.clear()
+    clock.value = keeper.expiration - timedelta(minutes=19)  # due; the session is over
+    status, body, _headers = get(server)
+    assert (status, json.loads(body)["AccessKeyId"]) == (200, first)
+    wait_until(keeper, lambda k: k.refreshes + k.failures >= 1)
+    assert (keeper.refreshes, calls.actions()) == (0, [])  # not renewed with the spent code
+    clock.value += timedelta(seconds=10)  # past the backoff: tried again, said once
+    assert get(server)[0] == 200
+    wait_until(keeper, lambda k: k.failures >= 2)
+    assert (keeper.refreshes, calls.actions()) == (0, [])
+    assert err.getvalue() == (
+        "aws-login: could not renew the credentials (--mfa-serial needs an MFA code and "
+        "nobody can be asked here (no terminal, /dev/tty or desktop dialog); pass --mfa-token "
+        "CODE or --mfa-process COMMAND, use --prompt ykman for a YubiKey, or run it at a "
+        "terminal); serving the current ones until "
+        f"{keeper.expiration.strftime('%Y-%m-%dT%H:%M:%SZ')} and trying again\n")
+
+
 def test_long_term_keys_cannot_be_served(user_keys: None, calls: Recorder) -> None:
     result = run_cli(["runas", "--server", "--", "true"])
     assert (result.code, result.out) == (1, "")
@@ -444,6 +586,44 @@ def test_aws_cli_child_survives_three_lifetimes_and_mfa_is_asked_once(
     assert len(child_keys) >= 3  # the CLI saw the renewed credentials
     assert calls.actions().count("GetSessionToken") == 1
     assert len(runs.read_text()) == 1  # one code for the whole job
+
+
+WHICH_CREDENTIALS = """\
+import boto3
+print(boto3.Session().get_credentials().method)
+"""
+
+
+@pytest.mark.parametrize(("file", "section", "setting"), [
+    ("credentials", "default", "aws_access_key_id = AKIADEFAULTPROFILE01"),
+    ("config", "default", "credential_process = /bin/false"),
+    ("config", "profile default", "role_arn = arn:aws:iam::123456789012:role/Other"),
+])
+def test_a_default_profile_with_credentials_is_warned_about(
+        user_keys: None, aws_env: Path, capfd: pytest.CaptureFixture[str], file: str,
+        section: str, setting: str) -> None:
+    """SDKs take the default profile's credentials before the server's (botocore's chain
+    tries the container endpoint after the profile): the child would silently run as
+    someone else, so runas --server says so."""
+    (aws_env / file).write_text(f"[{section}]\n{setting}\naws_secret_access_key = x\n")
+    result = run_cli(["runas", "--server", "--assume-roles", ROLE_A, "--", sys.executable,
+                      "-c", WHICH_CREDENTIALS])
+    assert result.err.splitlines()[0] == (
+        f"aws-login: warning: the default profile has credentials of its own "
+        f"({setting.split(' = ')[0]} in {aws_env / file}), and AWS SDKs use those before a "
+        "credential server: the program may not run with these credentials; move them to a "
+        "named profile, or use runas without --server")
+    if file == "credentials":  # what the warning is about: the child took the profile's keys
+        assert (result.code, capfd.readouterr().out) == (0, "shared-credentials-file\n")
+
+
+def test_a_default_profile_without_credentials_is_fine(user_keys: None, aws_env: Path,
+                                                       capfd: pytest.CaptureFixture[str]) -> None:
+    (aws_env / "config").write_text("[default]\nregion = eu-west-1\noutput = json\n")
+    result = run_cli(["runas", "--server", "--assume-roles", ROLE_A, "--", sys.executable,
+                      "-c", WHICH_CREDENTIALS])
+    assert (result.code, result.err) == (0, "")
+    assert capfd.readouterr().out == "container-role\n"
 
 
 # Writes its environment's token to argv[1], then waits for argv[1] + ".go" to appear.

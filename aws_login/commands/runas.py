@@ -8,7 +8,12 @@ from collections.abc import Sequence
 from aws_login.context import Context
 from aws_login.errors import UsageError
 from aws_login.options import credentials as credential_options
-from aws_login.process import child_environment, run_child, server_environment
+from aws_login.process import (
+    child_environment,
+    default_profile_credentials,
+    run_child,
+    server_environment,
+)
 
 EXAMPLES = """\
 examples:
@@ -116,6 +121,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     ctx.log.add_secret(server.token)
     ctx.log(f"credential server on {server.authority}")
     env = server_environment(ctx.environ, server.url, server.token, region)
+    shadowing = default_profile_credentials(env)
+    if shadowing is not None:
+        ctx.warn(f"warning: the default profile has credentials of its own ({shadowing}), "
+                 "and AWS SDKs use those before a credential server: the program may not run "
+                 "with these credentials; move them to a named profile, or use runas without "
+                 "--server")
     ctx.stdout.flush()
     try:
         return run_child(command, env, started=server.start)
