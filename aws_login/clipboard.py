@@ -27,6 +27,7 @@ from collections.abc import Mapping
 
 from aws_login.context import Context
 from aws_login.errors import OperationError, UsageError
+from aws_login.programs import exit_status, first_line
 from aws_login.record import record
 
 OSC52 = "osc52"
@@ -46,7 +47,6 @@ _DISPLAY_OF = {"wl-copy": "WAYLAND_DISPLAY", "xclip": "DISPLAY", "xsel": "DISPLA
 _NO_OSC52_TERMS = frozenset({"dumb", "linux"})
 TOOL_TIMEOUT = 10.0  # seconds; a clipboard program that takes longer is stuck
 _SCREEN_CHUNK = 256  # bytes per screen DCS string, well under its string buffer (768)
-_MAX_SHOWN = 160  # characters of a program's stderr in a message
 
 
 @record
@@ -239,15 +239,7 @@ def _run_tool(clipboard: Clipboard, text: str, ctx: Context, timeout: float) -> 
                                  f"{advice}") from None
         if process.returncode != 0:
             errors.seek(0)
-            said = _first_line(errors.read(64 * 1024).decode("utf-8", "replace"), ctx)
-            status = (f"killed by signal {-process.returncode}" if process.returncode < 0
-                      else f"exit {process.returncode}")
-            raise OperationError(f"--copy: {name} failed ({status}: {said}); {advice}")
+            said = first_line(errors.read(64 * 1024).decode("utf-8", "replace"), ctx)
+            raise OperationError(f"--copy: {name} failed ({exit_status(process.returncode)}: "
+                                 f"{said}); {advice}")
 
-
-def _first_line(text: str, ctx: Context) -> str:
-    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    if not line:
-        return "no message on stderr"
-    line = ctx.log.scrub(line)
-    return line if len(line) <= _MAX_SHOWN else line[:_MAX_SHOWN - 3] + "..."

@@ -3,8 +3,9 @@
 the person's (`--browser-command`).
 
 The options are checked into a `BrowserChoice` before any network call
-(options/browser.py). After the sign-in, `opener` turns it into what opens each URL; a
-profile named `auto` is named after the final identity first (`profile_name`).
+(options/browser.py), and a named profile's folder is made then too (`prepare_folder`).
+After the sign-in, `opener` turns it into what opens each URL; a profile named `auto` is
+named after the final identity first (`profile_name`).
 """
 
 from __future__ import annotations
@@ -79,8 +80,8 @@ def opener(choice: BrowserChoice | None, profile: str | None, ctx: Context) -> O
 def launch_for(choice: BrowserChoice, profile: str | None, url: str, data_dir: Path) -> Launch:
     """The program and words that open `url` as the choice says."""
     if choice.command:
-        folder = str(profile_folder(data_dir, profile)) if profile is not None and any(
-            PROFILE_DIR in word for word in choice.command) else ""
+        folder = str(profile_folder(data_dir, profile)) if profile is not None and \
+            uses_folder(choice) else ""
         values = {URL: url, PROFILE: profile or "", PROFILE_DIR: folder}
         # One pass, so that a name holding "{url}" is not filled in again.
         words = tuple(_PLACEHOLDER.sub(lambda found: values[found.group(0)], word)
@@ -91,11 +92,29 @@ def launch_for(choice: BrowserChoice, profile: str | None, url: str, data_dir: P
     browser = choice.browser
     if browser is None:
         raise ValueError("a BrowserChoice has a browser or a command")
-    if profile is not None and browser.family is Family.CHROMIUM:
+    if profile is not None and uses_folder(choice):
         return browsers.launch(browser, url, profile_folder(data_dir, profile))
     if profile is not None and browser.family is Family.FIREFOX:
         return browsers.launch(browser, container_url(profile, url, choice.color, choice.icon))
     return browsers.launch(browser, url)
+
+
+def uses_folder(choice: BrowserChoice) -> bool:
+    """Whether a profile of this choice is a folder aws-login keeps: a Chromium-family
+    browser's user-data folder, or a --browser-command's {profile_dir}."""
+    if choice.command:
+        return any(PROFILE_DIR in word for word in choice.command)
+    return choice.browser is not None and choice.browser.family is Family.CHROMIUM
+
+
+def prepare_folder(choice: BrowserChoice | None, ctx: Context) -> None:
+    """Create a named profile's folder (0700) before any network call: one that cannot be
+    made fails before a sign-in or an MFA code is spent on it. `auto` is named after the
+    identity, known only after the sign-in: its folder is made when it is opened."""
+    if choice is None or choice.profile is None or choice.profile == AUTO:
+        return
+    if uses_folder(choice):
+        profile_folder(ctx.data_dir, choice.profile)
 
 
 def where_opened(choice: BrowserChoice, profile: str | None) -> str:

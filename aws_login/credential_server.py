@@ -87,6 +87,11 @@ class _Deadline(io.RawIOBase):
         return self._connection.recv_into(buffer)
 
 
+def authority(host: str, port: int) -> str:
+    """HOST:PORT as a URL and a Host header write it: an IPv6 address in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 class CredentialServer:
     """One server: `url` and `token` are what the client needs; `start` and `stop`."""
 
@@ -99,8 +104,7 @@ class CredentialServer:
         listener = _Listener6 if ":" in host else _Listener
         self._httpd = listener((host, port), _handler(self))
         bound_port = self._httpd.server_address[1]
-        shown = f"[{host}]" if ":" in host else host
-        self.authority = f"{shown}:{bound_port}"  # the one Host header accepted
+        self.authority = authority(host, bound_port)  # the one Host header accepted
         self.url = f"http://{self.authority}{self.path}"
         self._thread: threading.Thread | None = None
 

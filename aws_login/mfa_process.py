@@ -14,8 +14,7 @@ from collections.abc import Sequence
 
 from aws_login.context import Context
 from aws_login.errors import OperationError, UsageError
-
-_MAX_SHOWN = 160  # characters of the program's stderr in a message
+from aws_login.programs import exit_status, first_line
 
 
 def code_from_command(words: Sequence[str], ctx: Context) -> str:
@@ -55,19 +54,6 @@ def first_output_line(words: Sequence[str], option: str, what: str, ctx: Context
         raise OperationError(f"{name} failed ({exit_status(process.returncode)}): "
                              f"{first_line(err.decode('utf-8', 'replace'), ctx)}")
     return code
-
-
-def exit_status(code: int) -> str:
-    return f"killed by signal {-code}" if code < 0 else f"exit {code}"
-
-
-def first_line(text: str, ctx: Context) -> str:
-    """The first non-blank line of a program's stderr, scrubbed of known secrets, cut short."""
-    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    if not line:
-        return "no message on stderr"
-    line = ctx.log.scrub(line)
-    return line if len(line) <= _MAX_SHOWN else line[:_MAX_SHOWN - 3] + "..."
 
 
 def _close(process: subprocess.Popen[bytes]) -> None:

@@ -12,7 +12,7 @@ import threading
 
 from aws_login.context import Context
 from aws_login.errors import OperationError, UsageError
-from aws_login.mfa_process import exit_status, first_line
+from aws_login.programs import exit_status, first_line
 from aws_login.prompts.channel import Shown
 
 

@@ -14,6 +14,9 @@ from aws_login.errors import UsageError
 from aws_login.model import Credentials
 
 OUTFORMS = ("linux", "mac", "windows", "powershell", "fish")
+# The shell each outform is written for, as a person would name it in a message.
+SHELL_NAMES = {"linux": "sh", "mac": "sh", "windows": "cmd", "powershell": "PowerShell",
+               "fish": "fish"}
 HEADER = "Your session credentials are..."
 
 

@@ -40,7 +40,7 @@ SESSION_VARIABLES = ("SSH_CONNECTION", "SSH_TTY", "TMUX", "STY", "TERM", "WSL_DI
                      "WSL_INTEROP", "AWS_LOGIN_CLIPBOARD", "DISPLAY", "WAYLAND_DISPLAY",
                      "BROWSER")
 SSH = "203.0.113.5 52814 198.51.100.7 22"
-EXPORTS_COPIED = ("aws-login: copied the fish export lines to the clipboard with {}; they hold "
+EXPORTS_COPIED = ("aws-login: copied the shell exports (fish) to the clipboard with {}; they hold "
                   "secret keys: paste them only into your shell\n")
 URL_SECRET = ("it is a secret: for 15 minutes it signs whoever opens it in to the AWS console, "
               "so paste it only into a browser")
@@ -192,6 +192,22 @@ def test_dumpcreds_copy_gives_the_exports_to_the_right_program_on_stdin(
     assert (call["program"], call["argv"], call["stdin"]) == (chosen, argv, expected)
     assert call["display"] == environ.get("DISPLAY")  # its environment is aws-login's
     no_secret_in_argv(tools.calls(), USER_SECRET, expected)
+
+
+@pytest.mark.parametrize(("outform", "shell"), [
+    ("linux", "sh"), ("mac", "sh"), ("windows", "cmd"), ("powershell", "PowerShell"),
+])
+def test_the_copy_message_names_the_shell(user_keys: None, tools: Tools,
+                                          monkeypatch: pytest.MonkeyPatch, outform: str,
+                                          shell: str) -> None:
+    tools.install("pbcopy")
+    monkeypatch.setenv("AWS_LOGIN_CLIPBOARD", "pbcopy")
+    result = run_cli(["dumpcreds", "--copy", "--outform", outform])
+    assert (result.code, result.out) == (0, "")
+    assert result.err == (f"aws-login: copied the shell exports ({shell}) to the clipboard "
+                          "with pbcopy; they hold secret keys: paste them only into your shell\n")
+    [call] = tools.calls()
+    assert call["stdin"] == exports(outform)
 
 
 def test_console_copy_puts_a_working_sign_in_url_on_the_clipboard(
@@ -388,7 +404,7 @@ def test_without_a_clipboard_program_the_local_terminal_gets_osc52(
     result, screen = _run_at_pty(["dumpcreds", "--copy", "--outform", "fish"])
     assert (result.code, result.out) == (0, "")
     assert result.err == (
-        "aws-login: sent the fish export lines to your terminal's clipboard as an OSC 52 "
+        "aws-login: sent the shell exports (fish) to your terminal's clipboard as an OSC 52 "
         "escape (no clipboard program found); they hold secret keys: paste them only into "
         f"your shell\n{OSC52_HINT}")
     assert screen == osc52(expected)

@@ -4,8 +4,11 @@ against the federation fake."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -121,6 +124,53 @@ def test_logout_first_with_a_profile_warns_it_is_not_needed(
         "first anyway)")
     [call] = standins.calls(tmp_path / "log")
     assert str(call["argv"][-1]).startswith(f"{fed.url}/oauth?Action=logout&redirect_uri=")
+
+
+@pytest.mark.parametrize("opener", [
+    ("--browser", "chromium"),
+    ("--browser-command", "chromium --user-data-dir={profile_dir} {url}"),
+])
+@pytest.mark.parametrize("cause", ["read-only", "a file in the way"])
+def test_a_profile_folder_that_cannot_be_made_fails_before_the_sign_in(
+        user_keys: None, sts: LoopbackServer, fed: FakeFederation, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, opener: tuple[str, str], cause: str) -> None:
+    """The name is known up front (not `auto`): its folder is made before any request, so
+    a sign-in or an MFA code is not spent on a window that cannot open."""
+    folder = standins.install(tmp_path / "bin", ("chromium",))
+    monkeypatch.setenv("PATH", str(folder))
+    monkeypatch.setenv("STANDIN_LOG", str(tmp_path / "log"))
+    data = tmp_path / "data"
+    argv = ["console", *opener, "--browser-profile", "prod", "--assume-roles", ROLE_A,
+            "--destination", fed.console_url()]
+    monkeypatch.setenv("AWS_LOGIN_DATA_DIR", str(data))
+    if cause == "read-only":
+        data.mkdir(mode=0o500)
+        reason = "Permission denied"
+        result = _as_a_process_that_honours_modes(argv)
+    else:
+        data.mkdir()
+        (data / "browser-profiles").write_text("")  # a file where the folder should be
+        reason = "Not a directory"
+        result = run_cli(argv)
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (f"aws-login: error: cannot create the private folder "
+                          f"{data / 'browser-profiles' / 'prod'}: {reason}; check its "
+                          "permissions\n")
+    assert sts.recorder.requests == []
+    assert fed.requests == []
+    assert standins.calls(tmp_path / "log") == []
+
+
+def _as_a_process_that_honours_modes(argv: list[str]) -> Result:
+    """aws-login as a real process; as root, without the capabilities that let root write
+    where a folder's mode says no (setpriv, util-linux)."""
+    setpriv = shutil.which("setpriv", path="/usr/bin:/bin") or "setpriv"
+    prefix = [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--"] \
+        if os.geteuid() == 0 else []
+    done = subprocess.run([*prefix, sys.executable, "-m", "aws_login", *argv],
+                          capture_output=True, text=True, env=dict(os.environ), timeout=60,
+                          stdin=subprocess.DEVNULL)
+    return Result(done.returncode, done.stdout, done.stderr)
 
 
 def test_without_logout_first_nothing_signs_out(user_keys: None, fed: FakeFederation) -> None:

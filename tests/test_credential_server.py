@@ -733,6 +733,24 @@ def test_serve_listen_elsewhere_is_warned(user_keys: None) -> None:
     assert "AWS_CONTAINER_CREDENTIALS_FULL_URI='http://0.0.0.0:" in out
 
 
+@pytest.mark.parametrize(("family", "host", "shown"), [
+    (socket.AF_INET, "127.0.0.1", "127.0.0.1"), (socket.AF_INET6, "::1", "[::1]"),
+])
+def test_serve_on_an_address_in_use_says_it_as_a_url_would(
+        user_keys: None, family: socket.AddressFamily, host: str, shown: str) -> None:
+    with socket.socket(family) as taken:
+        try:
+            taken.bind((host, 0))
+        except OSError as exc:
+            pytest.skip(f"no {host} here: {exc}")
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli(["serve", "--listen", f"{shown}:{port}", "--assume-roles", ROLE_A])
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (f"aws-login: error: cannot listen on {shown}:{port}: Address "
+                          "already in use; pick another --listen address or port\n")
+
+
 @pytest.mark.parametrize("value", ["9911", "localhost:9911", "127.0.0.1:", "127.0.0.1:70000",
                                    "[::1]:x"])
 def test_serve_bad_listen_is_a_usage_error(user_keys: None, calls: Recorder,

@@ -108,6 +108,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                         secret=False)
     issuer = _issuer(args.issuer)
     clip = clipboard.find(ctx) if args.copy else None  # none: fail before any sign-in
+    console_browser.prepare_folder(browser, ctx)  # one that cannot be made: fail before too
 
     acquired = acquire(plan, ctx)
     choice = regions.chosen(acquired.region, plan.start.profile, ctx)

@@ -11,6 +11,7 @@ from aws_login.errors import AwsLoginError, UsageError
 from aws_login.options import credentials as credential_options
 from aws_login.render import (
     OUTFORMS,
+    SHELL_NAMES,
     credential_process_json,
     default_outform,
     shell_exports,
@@ -107,7 +108,7 @@ def _run(args: argparse.Namespace, ctx: Context, outform: str) -> int:
     else:
         text = shell_exports(acquired.credentials, outform, plan.region)
     if clip is not None:
-        clipboard.copy_secret(clip, text, f"the {outform} export lines",
+        clipboard.copy_secret(clip, text, f"the shell exports ({SHELL_NAMES[outform]})",
                               "they hold secret keys: paste them only into your shell", ctx)
         return 0  # stdout stays empty: the product is on the clipboard
     ctx.stdout.write(text)

@@ -53,7 +53,7 @@ def parse_listen(value: str) -> tuple[str, int]:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from aws_login.credential_server import LOOPBACK, is_loopback
+    from aws_login.credential_server import LOOPBACK, authority, is_loopback
 
     host, port = parse_listen(args.listen) if args.listen else (LOOPBACK, 0)
     outform = args.outform or default_outform(sys.platform, ctx.environ)
@@ -72,8 +72,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     try:
         server = CredentialServer(keeper, host, port, log_request)
     except OSError as exc:
-        raise OperationError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; pick "
-                             "another --listen address or port") from None
+        raise OperationError(f"cannot listen on {authority(host, port)}: "
+                             f"{exc.strerror or exc}; pick another --listen address or "
+                             "port") from None
     ctx.log.add_secret(server.token)
     if not is_loopback(host):
         ctx.warn(f"warning: listening on {server.authority}, beyond this machine's loopback: "
