@@ -92,19 +92,28 @@ def authority(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def listen(host: str = LOOPBACK, port: int = 0) -> _Listener:
+    """The bound, listening socket of a server (OSError when the address cannot be had):
+    `serve` binds before it signs in, so a port in use costs no sign-in or MFA code."""
+    listener = _Listener6 if ":" in host else _Listener
+    return listener((host, port), BaseHTTPRequestHandler, bind_and_activate=True)
+
+
 class CredentialServer:
     """One server: `url` and `token` are what the client needs; `start` and `stop`."""
 
     def __init__(self, keeper: Keeper, host: str = LOOPBACK, port: int = 0,
-                 request_log: RequestLog | None = None) -> None:
+                 request_log: RequestLog | None = None,
+                 listener: _Listener | None = None) -> None:
+        """`listener`: one `listen` bound already; else host and port are bound now."""
         self.keeper = keeper
         self.token = secrets.token_urlsafe(32)
         self.path = "/" + secrets.token_urlsafe(12)
         self._request_log = request_log
-        listener = _Listener6 if ":" in host else _Listener
-        self._httpd = listener((host, port), _handler(self))
-        bound_port = self._httpd.server_address[1]
-        self.authority = authority(host, bound_port)  # the one Host header accepted
+        self._httpd = listener if listener is not None else listen(host, port)
+        self._httpd.RequestHandlerClass = _handler(self)  # served only once started
+        bound_host, bound_port = self._httpd.server_address[:2]
+        self.authority = authority(str(bound_host), int(bound_port))  # the one Host accepted
         self.url = f"http://{self.authority}{self.path}"
         self._thread: threading.Thread | None = None
 

@@ -737,7 +737,8 @@ def test_serve_listen_elsewhere_is_warned(user_keys: None) -> None:
     (socket.AF_INET, "127.0.0.1", "127.0.0.1"), (socket.AF_INET6, "::1", "[::1]"),
 ])
 def test_serve_on_an_address_in_use_says_it_as_a_url_would(
-        user_keys: None, family: socket.AddressFamily, host: str, shown: str) -> None:
+        user_keys: None, calls: Recorder, family: socket.AddressFamily, host: str,
+        shown: str) -> None:
     with socket.socket(family) as taken:
         try:
             taken.bind((host, 0))
@@ -749,6 +750,7 @@ def test_serve_on_an_address_in_use_says_it_as_a_url_would(
     assert (result.code, result.out) == (1, "")
     assert result.err == (f"aws-login: error: cannot listen on {shown}:{port}: Address "
                           "already in use; pick another --listen address or port\n")
+    assert calls.actions() == []  # found before the chain was acquired
 
 
 @pytest.mark.parametrize("value", ["9911", "localhost:9911", "127.0.0.1:", "127.0.0.1:70000",

@@ -59,22 +59,27 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     outform = args.outform or default_outform(sys.platform, ctx.environ)
     from aws_login.acquire import acquire
     from aws_login.credential_keeper import Keeper
-    from aws_login.credential_server import CredentialServer
+    from aws_login.credential_server import CredentialServer, listen
     from aws_login.mfa_session import InMemory
 
     plan = credential_options.build_plan(args, ctx)
-    keep = InMemory()
-    keeper = Keeper(plan, ctx, acquire(plan, ctx, keep), keep)
-
-    def log_request(method: str, path: str, status: int) -> None:
-        ctx.warn(f"{method} {path}: {status}")
-
-    try:
-        server = CredentialServer(keeper, host, port, log_request)
+    try:  # before the sign-in: a port in use must not cost one (or an MFA code)
+        listener = listen(host, port)
     except OSError as exc:
         raise OperationError(f"cannot listen on {authority(host, port)}: "
                              f"{exc.strerror or exc}; pick another --listen address or "
                              "port") from None
+    try:
+        keep = InMemory()
+        keeper = Keeper(plan, ctx, acquire(plan, ctx, keep), keep)
+    except BaseException:
+        listener.server_close()
+        raise
+
+    def log_request(method: str, path: str, status: int) -> None:
+        ctx.warn(f"{method} {path}: {status}")
+
+    server = CredentialServer(keeper, request_log=log_request, listener=listener)
     ctx.log.add_secret(server.token)
     if not is_loopback(host):
         ctx.warn(f"warning: listening on {server.authority}, beyond this machine's loopback: "
