@@ -118,13 +118,13 @@ class Keeper:
         try:
             from aws_login.acquire import acquire, acquire_fresh
 
-            acquired = acquire(self._plan, self._ctx, self._keep)
+            acquired = acquire(self._plan, self._ctx, self._keep, renewal=True)
             with self.changed:
                 held = self._creds.access_key_id
             if acquired.credentials.access_key_id == held:
                 # --use-cache handed back the very credentials we hold (the session cache
                 # serves them down to 15 minutes before expiry): get new ones.
-                acquired = acquire_fresh(self._plan, self._ctx, self._keep)
+                acquired = acquire_fresh(self._plan, self._ctx, self._keep, renewal=True)
             with self.changed:
                 self._set(acquired.credentials)
                 self.refreshes += 1
