@@ -539,6 +539,50 @@ def test_a_renewal_says_why_it_asks_for_a_new_mfa_code(
                                                                                    "654321"]
 
 
+def test_runas_server_does_not_wait_for_a_slow_renewal_when_the_child_ends(
+        world: World, tmp_path: Path) -> None:
+    """The child ends while a renewal waits on a slow STS: runas returns without waiting
+    for it (the renewal's answer has not come yet when it does)."""
+    world_user_keys(world)
+    go = tmp_path / "go"
+    child = tmp_path / "child.py"
+    child.write_text(
+        "import os, pathlib, time, urllib.request\n"
+        f"go = pathlib.Path({str(go)!r})\n"
+        "while not go.exists(): time.sleep(0.01)\n"
+        "request = urllib.request.Request(os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'],\n"
+        "    headers={'Authorization': os.environ['AWS_CONTAINER_AUTHORIZATION_TOKEN']})\n"
+        "urllib.request.urlopen(request).read()  # finds the renewal due: wakes it\n"
+        "while go.read_text() != 'end': time.sleep(0.01)\n")
+    clock = Clock()
+    before = set(threading.enumerate())
+
+    def drive() -> None:
+        deadline = time.monotonic() + WAIT
+        while world.sts.passed("AssumeRole") < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)  # the first acquisition is done
+        world.sts.inject("AssumeRole", Fault.SLOW, times=3)  # ~3 s of read timeouts
+        clock.value += timedelta(minutes=45)  # a renewal is due
+        go.write_text("")
+        while world.sts.injected("AssumeRole") < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)  # the renewal is under way
+        go.write_text("end")
+
+    driver = threading.Thread(target=drive)
+    driver.start()
+    result = world.run(["runas", "--server", "--assume-roles", ROLE_A, "--",
+                        sys.executable, str(child)], now=clock.now)
+    answered = world.sts.passed("AssumeRole")
+    keepers = [t for t in set(threading.enumerate()) - before if t.name == "aws-login-keeper"]
+    driver.join()
+    for keeper in keepers:  # let the abandoned renewal end before the next test's world
+        keeper.join(timeout=WAIT)
+    assert (result.code, result.err) == (0, "")
+    assert world.sts.injected("AssumeRole") >= 1
+    assert answered == 1  # returned while the renewal still waited for STS
+    assert len(keepers) == 1
+
+
 def test_long_term_keys_cannot_be_served(user_keys: None, calls: Recorder) -> None:
     result = run_cli(["runas", "--server", "--", "true"])
     assert (result.code, result.out) == (1, "")
