@@ -15,18 +15,21 @@ from aws_login import mfa_session, waits
 from aws_login import region as regions
 from aws_login.chain import run_steps
 from aws_login.context import Context
+from aws_login.mfa import renewal_reason as mfa_renewal_reason
 from aws_login.mfa import with_mfa_code
 from aws_login.model import Acquired, Credentials, MfaInput, Plan
 from aws_login.record import replace
 from aws_login.sources import resolve_start
 
 
-def acquire(plan: Plan, ctx: Context, keep: mfa_session.Keep | None = None) -> Acquired:
+def acquire(plan: Plan, ctx: Context, keep: mfa_session.Keep | None = None, *,
+            renewal: bool = False) -> Acquired:
     """Turn a validated Plan into the final credentials (from the cache with --use-cache).
     `keep` holds the MFA session of a plan that will be acquired again (a credential
-    server's memory); with --use-cache the session cache keeps it instead."""
+    server's memory); with --use-cache the session cache keeps it instead. `renewal`: a
+    credential server's renewal, which says why before it asks for an MFA code."""
     if not plan.use_cache:
-        return acquire_fresh(plan, ctx, keep)
+        return acquire_fresh(plan, ctx, keep, renewal=renewal)
     from aws_login.credentials_cache import CredentialsCache, cache_key, describe_plan
 
     cache = CredentialsCache(ctx.cache_dir / "sessions", ctx.warn)
@@ -44,7 +47,7 @@ def acquire(plan: Plan, ctx: Context, keep: mfa_session.Keep | None = None) -> A
         if hit is not None:
             ctx.log("final credentials stored by another process")
             return hit
-        acquired = acquire_fresh(plan, ctx, keep)
+        acquired = acquire_fresh(plan, ctx, keep, renewal=renewal)
         if cache.store(key, acquired, ctx.now(), describe_plan(plan)):
             ctx.log("final credentials stored in the session cache")
         else:
@@ -52,16 +55,20 @@ def acquire(plan: Plan, ctx: Context, keep: mfa_session.Keep | None = None) -> A
         return acquired
 
 
-def acquire_fresh(plan: Plan, ctx: Context, keep: mfa_session.Keep | None = None) -> Acquired:
+def acquire_fresh(plan: Plan, ctx: Context, keep: mfa_session.Keep | None = None, *,
+                  renewal: bool = False) -> Acquired:
     """Run the Plan without the credentials cache: the MFA code, the start, then the steps
     (the hops signed by the kept MFA session when there is one)."""
+    serial = "" if plan.mfa is None else plan.mfa.serial
     if keep is None or not mfa_session.applies(plan):
-        mfa = with_mfa_code(plan, ctx)
+        why = mfa_renewal_reason(serial, False) if renewal else None
+        mfa = with_mfa_code(plan, ctx, why)
         return _run_steps(_start(plan, ctx), plan, mfa, ctx)
     with keep.held(ctx):
         session = keep.load(ctx)
         if session is None:
-            mfa = with_mfa_code(plan, ctx)
+            why = mfa_renewal_reason(serial, keep.ended(ctx)) if renewal else None
+            mfa = with_mfa_code(plan, ctx, why)
             start = _start(plan, ctx)
             if not start.is_long_term:
                 ctx.log("no MFA session: GetSessionToken needs an IAM user's keys; the code "

@@ -61,6 +61,7 @@ class Keeper:
         self._thread: threading.Thread | None = None
         self.refreshes = 0  # successful re-acquisitions
         self.failures = 0  # failed attempts in the current streak
+        self.renewing = False  # a renewal is under way (stop() does not wait for it)
         self._set(first.credentials)
 
     def _set(self, creds: Credentials) -> None:
@@ -93,38 +94,51 @@ class Keeper:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop renewing. A renewal under way is not waited for (it may be retrying STS or
+        waiting for an MFA code): its result is no longer needed, and the thread is a daemon.
+        Abandoning it leaves no half-written file: every file it writes (the session cache,
+        a refreshed sign-in) is written atomically (files.write_private)."""
         with self.changed:
             self._stopped = True
+            renewing = self.renewing
         self._wake.set()
-        if self._thread is not None and self._thread.ident is not None:  # started (Ctrl-C
-            self._thread.join(timeout=5)  # may come between creating and starting it)
+        if renewing or self._thread is None or self._thread.ident is None:
+            return  # (Ctrl-C may come between creating the thread and starting it)
+        self._thread.join(timeout=5)  # only waiting for the wake-up: ends at once
 
     def _run(self) -> None:
         while True:
             with self.changed:
                 if self._stopped:
                     return
-                due = self._due
-            wait = (due - self._ctx.now()).total_seconds()
+                # Decided under the lock that stop() takes: it either sees the renewal
+                # coming or has set _stopped before it could start.
+                wait = (self._due - self._ctx.now()).total_seconds()
+                self.renewing = wait <= 0
             if wait > 0:
                 # An Event, not ctx.sleep: stop() and a request that finds a renewal due
                 # must be able to cut the wait short.
                 self._wake.wait(wait)
                 self._wake.clear()
                 continue
-            self._renew()
+            try:
+                self._renew()
+            finally:
+                with self.changed:
+                    self.renewing = False
+                    self.changed.notify_all()
 
     def _renew(self) -> None:
         try:
             from aws_login.acquire import acquire, acquire_fresh
 
-            acquired = acquire(self._plan, self._ctx, self._keep)
+            acquired = acquire(self._plan, self._ctx, self._keep, renewal=True)
             with self.changed:
                 held = self._creds.access_key_id
             if acquired.credentials.access_key_id == held:
                 # --use-cache handed back the very credentials we hold (the session cache
                 # serves them down to 15 minutes before expiry): get new ones.
-                acquired = acquire_fresh(self._plan, self._ctx, self._keep)
+                acquired = acquire_fresh(self._plan, self._ctx, self._keep, renewal=True)
             with self.changed:
                 self._set(acquired.credentials)
                 self.refreshes += 1

@@ -21,15 +21,32 @@ from aws_login.record import replace
 _CODE_RE = re.compile(r"[0-9]{6}")
 NO_CHANNEL_HINT = ("pass --mfa-token CODE or --mfa-process COMMAND, use --prompt ykman for a "
                    "YubiKey, or run it at a terminal")
+# A credential server's renewal cannot be given --mfa-token (the code is good for 30 s): what
+# works for a server that outlives its MFA session.
+RENEWAL_HINT = ("restart aws-login with --mfa-process COMMAND or a YubiKey (--prompt ykman), "
+                "or run it where a terminal or dialog can ask")
 
 
-def with_mfa_code(plan: Plan, ctx: Context) -> MfaInput | None:
-    """The plan's MFA input with its code filled in (from its source, else asked)."""
+def renewal_reason(serial: str, session_ended: bool) -> str:
+    """Why a credential server's renewal asks for a code, said before it asks: the person is
+    asked out of the blue, maybe while a job's output is on the terminal."""
+    if session_ended:
+        return (f"the MFA session of {serial} has ended; a new MFA code keeps the served "
+                "credentials fresh")
+    return f"renewing the served credentials needs a new MFA code for {serial}"
+
+
+def with_mfa_code(plan: Plan, ctx: Context, renewal: str | None = None) -> MfaInput | None:
+    """The plan's MFA input with its code filled in (from its source, else asked).
+    `renewal`: why a credential server's renewal needs it (renewal_reason); None for the
+    first acquisition."""
     mfa = plan.mfa
     if mfa is None or mfa.token is not None:
         return mfa
     check_before_asking(plan, ctx)
-    return with_code(mfa, ctx)
+    if renewal is None:
+        return with_code(mfa, ctx)
+    return _renewal_code(mfa, renewal, ctx)
 
 
 def with_code(mfa: MfaInput, ctx: Context) -> MfaInput:
@@ -37,6 +54,22 @@ def with_code(mfa: MfaInput, ctx: Context) -> MfaInput:
     mfa_serial, which an SSO profile chain meets on its way)."""
     code = program_code(mfa.serial, mfa.serial, ctx)
     return replace(mfa, token=code if code is not None else ask_code(mfa.serial, ctx))
+
+
+def _renewal_code(mfa: MfaInput, reason: str, ctx: Context) -> MfaInput:
+    """A renewal's code: a program asked quietly; the person (or their YubiKey) told why
+    first, and when nobody can be asked, told what works for a running server."""
+    ctx.log(reason)
+    settings = ctx.prompt.settings
+    if settings.mfa_process:
+        return replace(mfa, token=program_code(mfa.serial, mfa.serial, ctx))
+    if not settings.use_ykman:
+        ctx.prompt.require("--mfa-serial needs a new MFA code", RENEWAL_HINT)
+    with ctx.prompt.tell(reason):
+        code = program_code(mfa.serial, mfa.serial, ctx)
+        if code is None:
+            code = ask_for_code(f"MFA code for {mfa.serial}: ", RENEWAL_HINT, ctx)
+    return replace(mfa, token=code)
 
 
 def program_code(ykman_account: str, label: str, ctx: Context) -> str | None:

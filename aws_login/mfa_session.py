@@ -52,6 +52,10 @@ class Keep(Protocol):
     def store(self, session: Credentials, ctx: Context) -> None:
         """Keep a new session."""
 
+    def ended(self, ctx: Context) -> bool:
+        """Whether a session this process kept is over (`load` found none): why a renewal
+        asks for a code. False when not known."""
+
 
 def applies(plan: Plan) -> bool:
     """A plan whose code can buy a kept session: an MFA device, hops to sign, and no
@@ -96,6 +100,9 @@ class InMemory:
     def store(self, session: Credentials, ctx: Context) -> None:
         self._session = session
 
+    def ended(self, ctx: Context) -> bool:
+        return self._session is not None and self.load(ctx) is None
+
 
 class InSessionCache:
     """The session in the session cache (--use-cache), under its own key: shared by other
@@ -127,3 +134,6 @@ class InSessionCache:
     def store(self, session: Credentials, ctx: Context) -> None:
         self._cache.store(self._key, Acquired(session, self._region), ctx.now(),
                           self._description)
+
+    def ended(self, ctx: Context) -> bool:
+        return False  # the cache may have been cleared, or its session bought by another

@@ -42,6 +42,7 @@ from tests.helpers import (
     ROLE_A_ARN,
     ROLE_B,
     SSO_ROLE,
+    TerminalText,
     aws_cli_v2,
     cached_grant,
     no_sleep,
@@ -63,10 +64,13 @@ class Clock:
         return self.value
 
 
-def in_process(clock: Clock, *words: str) -> tuple[Context, Keeper, io.StringIO]:
-    """A keeper for `serve WORDS`, on the test's clock, with its first credentials."""
-    err = io.StringIO()
-    ctx = Context(environ=os.environ, stdout=io.StringIO(), stderr=err, stdin=io.StringIO(),
+def in_process(clock: Clock, *words: str,
+               typed: str | None = None) -> tuple[Context, Keeper, io.StringIO]:
+    """A keeper for `serve WORDS`, on the test's clock, with its first credentials.
+    `typed`: stdin and stderr are a person's terminal, who types these lines when asked."""
+    stream = io.StringIO if typed is None else TerminalText
+    err = stream()
+    ctx = Context(environ=os.environ, stdout=io.StringIO(), stderr=err, stdin=stream(typed or ""),
                   now=clock.now, sleep=no_sleep, monotonic=lambda: 0.0, tty=None)
     args = build_parser("serve").parse_args(["serve", *words])
     plan = build_plan(args, ctx)
@@ -489,12 +493,94 @@ def test_a_spent_mfa_token_is_not_sent_again_when_the_session_ends(
     assert get(server)[0] == 200
     wait_until(keeper, lambda k: k.failures >= 2)
     assert (keeper.refreshes, calls.actions()) == (0, [])
+    # Not "pass --mfa-token CODE": a running server cannot be given one.
     assert err.getvalue() == (
-        "aws-login: could not renew the credentials (--mfa-serial needs an MFA code and "
-        "nobody can be asked here (no terminal, /dev/tty or desktop dialog); pass --mfa-token "
-        "CODE or --mfa-process COMMAND, use --prompt ykman for a YubiKey, or run it at a "
-        "terminal); serving the current ones until "
+        "aws-login: could not renew the credentials (--mfa-serial needs a new MFA code and "
+        "nobody can be asked here (no terminal, /dev/tty or desktop dialog); restart "
+        "aws-login with --mfa-process COMMAND or a YubiKey (--prompt ykman), or run it where "
+        "a terminal or dialog can ask); serving the current ones until "
         f"{keeper.expiration.strftime('%Y-%m-%dT%H:%M:%SZ')} and trying again\n")
+
+
+class UntilRenewed(Clock):
+    """The test's clock until the keeper has renewed once, then the real one (moto's): the
+    renewed credentials and MFA session are then fresh, so nothing more is due."""
+
+    keeper: Keeper | None = None
+
+    def now(self) -> datetime:
+        if self.keeper is not None and self.keeper.refreshes:
+            return datetime.now(timezone.utc)
+        return self.value
+
+
+def test_a_renewal_says_why_it_asks_for_a_new_mfa_code(
+        user_keys: None, calls: Recorder, running: list[CredentialServer],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first code is asked plainly; the one a renewal needs when the MFA session ends
+    comes out of the blue (a job's output may be on the terminal), so it is said why."""
+    monkeypatch.setenv("AWS_LOGIN_SERVER_REFRESH_LEAD", "1200")
+    clock = UntilRenewed()
+    question = f"MFA code for {MFA_SERIAL}: "
+    _ctx, keeper, err = in_process(clock, "--assume-roles", ROLE_A, "--mfa-serial", MFA_SERIAL,
+                                   "--mfa-session-duration", "900", "--duration", "3600",
+                                   typed="123456\n654321\n")
+    clock.keeper = keeper
+    assert err.getvalue() == question
+    server = start(keeper, running)
+    clock.value = keeper.expiration - timedelta(minutes=19)  # due; the session is over
+    assert get(server)[0] == 200
+    wait_until(keeper, lambda k: k.refreshes + k.failures >= 1)
+    assert keeper.refreshes == 1
+    assert err.getvalue() == (
+        f"{question}aws-login: the MFA session of {MFA_SERIAL} has ended; a new MFA code "
+        f"keeps the served credentials fresh\n{question}")
+    assert [call.params["TokenCode"] for call in calls.of("GetSessionToken")] == ["123456",
+                                                                                   "654321"]
+
+
+def test_runas_server_does_not_wait_for_a_slow_renewal_when_the_child_ends(
+        world: World, tmp_path: Path) -> None:
+    """The child ends while a renewal waits on a slow STS: runas returns without waiting
+    for it (the renewal's answer has not come yet when it does)."""
+    world_user_keys(world)
+    go = tmp_path / "go"
+    child = tmp_path / "child.py"
+    child.write_text(
+        "import os, pathlib, time, urllib.request\n"
+        f"go = pathlib.Path({str(go)!r})\n"
+        "while not go.exists(): time.sleep(0.01)\n"
+        "request = urllib.request.Request(os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'],\n"
+        "    headers={'Authorization': os.environ['AWS_CONTAINER_AUTHORIZATION_TOKEN']})\n"
+        "urllib.request.urlopen(request).read()  # finds the renewal due: wakes it\n"
+        "while go.read_text() != 'end': time.sleep(0.01)\n")
+    clock = Clock()
+    before = set(threading.enumerate())
+
+    def drive() -> None:
+        deadline = time.monotonic() + WAIT
+        while world.sts.passed("AssumeRole") < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)  # the first acquisition is done
+        world.sts.inject("AssumeRole", Fault.SLOW, times=3)  # ~3 s of read timeouts
+        clock.value += timedelta(minutes=45)  # a renewal is due
+        go.write_text("")
+        while world.sts.injected("AssumeRole") < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)  # the renewal is under way
+        go.write_text("end")
+
+    driver = threading.Thread(target=drive)
+    driver.start()
+    result = world.run(["runas", "--server", "--assume-roles", ROLE_A, "--",
+                        sys.executable, str(child)], now=clock.now)
+    answered = world.sts.passed("AssumeRole")
+    keepers = [t for t in set(threading.enumerate()) - before if t.name == "aws-login-keeper"]
+    driver.join()
+    for keeper in keepers:  # let the abandoned renewal end before the next test's world
+        keeper.join(timeout=WAIT)
+    assert (result.code, result.err) == (0, "")
+    assert world.sts.injected("AssumeRole") >= 1
+    assert answered == 1  # returned while the renewal still waited for STS
+    assert len(keepers) == 1
 
 
 def test_long_term_keys_cannot_be_served(user_keys: None, calls: Recorder) -> None:

@@ -182,6 +182,19 @@ def test_end_of_input_at_the_tty_question(user_keys: None, calls: Recorder) -> N
     assert calls.calls == []
 
 
+def test_an_mfa_process_can_still_ask_on_the_terminal(user_keys: None, calls: Recorder) -> None:
+    """At a terminal the program stays in aws-login's process group, so it can ask on
+    /dev/tty (a password manager's master password); a session of its own could not."""
+    source = "import getpass; print(getpass.getpass('vault password: '))"
+    with PtySession([*AWS_LOGIN, "dumpcreds", "--credential-helper", *MFA_CHAIN,
+                     "--mfa-process", command(source)], _environment()) as person:
+        person.wait_for("vault password: ")
+        person.press("135790\n")
+        done = person.finish()
+    assert (done.code, done.err) == (0, "")
+    assert assume_role_code(calls) == "135790"
+
+
 BOTOCORE_CHILD = """\
 import json, sys
 import botocore.session
@@ -572,6 +585,41 @@ def test_mfa_process_garbage_hangs_and_deaths(user_keys: None, calls: Recorder, 
     assert (result.code, error_line(result.err)) == (
         code, f"aws-login: error: --mfa-process {sys.executable} {message}")
     assert "123456" not in result.err
+    assert calls.calls == []
+
+
+def _gone(pid: int) -> bool:
+    """Whether process `pid` has ended (a zombie waiting for its parent counts)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_a_hung_mfa_process_is_stopped_with_what_it_started(user_keys: None, calls: Recorder,
+                                                            tmp_path: Path) -> None:
+    """Without a terminal the program runs in a group of its own, and the timeout kills that
+    group: the helper it started does not outlive aws-login."""
+    pid_file = tmp_path / "helper.pid"
+    source = ("import subprocess, sys, time\n"
+              "helper = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+              f"open({str(pid_file)!r}, 'w').write(str(helper.pid))\n"
+              "time.sleep(120)\n")
+    result = run_cli(["getcallerid", *MFA_CHAIN, "--mfa-process", command(source)],
+                     mfa_timeout=2.0)
+    assert (result.code, error_line(result.err)) == (
+        1, f"aws-login: error: --mfa-process {sys.executable} gave no MFA code within 2 s; run "
+           "it at a terminal to see whether it waits for something")
+    helper = int(pid_file.read_text())  # started before the timeout
+    deadline = time.monotonic() + 10  # SIGKILL is delivered at once; a safety net only
+    while not _gone(helper) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        assert _gone(helper)
+    finally:
+        if not _gone(helper):
+            os.kill(helper, 9)
     assert calls.calls == []
 
 
