@@ -11,8 +11,10 @@ A plan renewed again and again (--use-cache, a credential server) keeps its MFA 
 
 from __future__ import annotations
 
-from aws_login import mfa_session, waits
+from typing import TYPE_CHECKING
+
 from aws_login import region as regions
+from aws_login import waits
 from aws_login.chain import run_steps
 from aws_login.context import Context
 from aws_login.mfa import renewal_reason as mfa_renewal_reason
@@ -20,6 +22,9 @@ from aws_login.mfa import with_mfa_code
 from aws_login.model import Acquired, Credentials, MfaInput, Plan
 from aws_login.record import replace
 from aws_login.sources import resolve_start
+
+if TYPE_CHECKING:  # the MFA session's module loads only for plans with an MFA device
+    from aws_login import mfa_session
 
 
 def acquire(plan: Plan, ctx: Context, keep: mfa_session.Keep | None = None, *,
@@ -33,8 +38,11 @@ def acquire(plan: Plan, ctx: Context, keep: mfa_session.Keep | None = None, *,
     from aws_login.credentials_cache import CredentialsCache, cache_key, describe_plan
 
     cache = CredentialsCache(ctx.cache_dir / "sessions", ctx.warn)
-    if mfa_session.applies(plan):
-        keep = mfa_session.InSessionCache(plan, cache, ctx)
+    if plan.mfa is not None:
+        from aws_login import mfa_session
+
+        if mfa_session.applies(plan):
+            keep = mfa_session.InSessionCache(plan, cache, ctx)
     key = cache_key(plan, ctx.environ)
     hit = cache.load(key, ctx.now())
     if hit is not None:
@@ -60,7 +68,12 @@ def acquire_fresh(plan: Plan, ctx: Context, keep: mfa_session.Keep | None = None
     """Run the Plan without the credentials cache: the MFA code, the start, then the steps
     (the hops signed by the kept MFA session when there is one)."""
     serial = "" if plan.mfa is None else plan.mfa.serial
-    if keep is None or not mfa_session.applies(plan):
+    from_kept = False
+    if keep is not None:  # a plan without one never loads the MFA session's module
+        from aws_login import mfa_session
+
+        from_kept = mfa_session.applies(plan)
+    if keep is None or not from_kept:
         why = mfa_renewal_reason(serial, False) if renewal else None
         mfa = with_mfa_code(plan, ctx, why)
         return _run_steps(_start(plan, ctx), plan, mfa, ctx)

@@ -196,4 +196,7 @@ def test_dumpcreds_from_environment_keys_loads_no_network_machinery(tmp_path: Pa
     loaded = set(done.stderr.split())
     assert loaded & {"botocore", "boto3", "dataclasses", "inspect", "aws_login.retry",
                      "aws_login.aws_errors", "aws_login.sts", "aws_login.clients",
-                     "xml.etree.ElementTree", "http.server", "configparser"} == set()
+                     "xml.etree.ElementTree", "http.server", "configparser",
+                     # what only some runs need: --copy, an MFA device, a JumpCloud sign-in
+                     "aws_login.clipboard", "aws_login.mfa_session", "aws_login.jumpcloud",
+                     "requests"} == set()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aws_login import clipboard
 from aws_login.context import Context
 from aws_login.errors import AwsLoginError, UsageError
 from aws_login.options import credentials as credential_options
@@ -91,7 +90,11 @@ def _run(args: argparse.Namespace, ctx: Context, outform: str) -> int:
         target = ProfileTarget(args.write_profile, args.force, ctx)
     elif args.force:
         raise UsageError("--force applies to --write-profile; add it, or drop --force")
-    clip = clipboard.find(ctx) if args.copy else None  # none: fail before acquiring
+    clip = None
+    if args.copy:  # found before acquiring: no clipboard, no sign-in spent
+        from aws_login import clipboard
+
+        clip = clipboard.find(ctx)
     acquired = acquire(plan, ctx)
     if target is not None:
         target.write(acquired.credentials, ctx.now(), ctx)
@@ -108,6 +111,8 @@ def _run(args: argparse.Namespace, ctx: Context, outform: str) -> int:
     else:
         text = shell_exports(acquired.credentials, outform, plan.region)
     if clip is not None:
+        from aws_login import clipboard
+
         clipboard.copy_secret(clip, text, f"the shell exports ({SHELL_NAMES[outform]})",
                               "they hold secret keys: paste them only into your shell", ctx)
         return 0  # stdout stays empty: the product is on the clipboard
