@@ -201,8 +201,6 @@ def _handler(server: CredentialServer) -> type[BaseHTTPRequestHandler]:
                          or "Transfer-Encoding" in self.headers else None)
             status, body = server.answer(self.command, self.path, self.headers.get("Host"),
                                          self.headers.get("Authorization"), oversized)
-            # Logged before the answer goes out: whoever got it finds it in the log.
-            server.log_request(self.command, self.path, status)
             self.send_response(status)
             if body:
                 self.send_header("Content-Type", "application/json")
@@ -211,6 +209,9 @@ def _handler(server: CredentialServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
+            # After the answer: a log that blocks (serve's stderr, a pipe nobody reads) must
+            # never hold up the credentials.
+            server.log_request(self.command, self.path, status)
 
         # Every other method gets its 405 from answer(), not the stdlib's 501 page.
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve

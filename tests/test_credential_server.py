@@ -255,6 +255,9 @@ def test_the_request_log_shows_no_token_and_no_control_characters(
     get(server, token="wrong")
     raw_exchange(server, b"GET /\x1b]0;owned\x07" + b"p" * 100 + b" HTTP/1.0\r\nHost: "
                  + server.authority.encode() + b"\r\n\r\n")
+    deadline = time.monotonic() + WAIT
+    while len(logged) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)  # each request is logged just after its answer has gone out
     assert logged == [("GET", "the credentials path", 200), ("GET", "the credentials path", 401),
                       ("GET", "/\\x1b]0;owned\\x07" + "p" * 69, 404)]
     assert not [entry for entry in logged if server.token in repr(entry)]
@@ -755,9 +758,12 @@ def test_serve_prints_the_variables_logs_requests_and_stops_on_sigterm(
         user_keys: None, calls: Recorder, tmp_path: Path) -> None:
     """A boto3 process in another "terminal" works through three credential lifetimes."""
     env = dict(os.environ, AWS_LOGIN_SERVER_REFRESH_LEAD="898")  # renew every ~2 s
+    # The log goes to a file: a pipe nobody reads while the job runs would fill (a line per
+    # request, and botocore asks at every call this close to expiry).
+    log = (tmp_path / "serve.err").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "aws_login", "serve", "--outform", "linux",
                              "--assume-roles", ROLE_A, "--duration", "900"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=log,
                             stdin=subprocess.DEVNULL, text=True, env=env)
     report = tmp_path / "report.json"
     try:
@@ -777,7 +783,9 @@ def test_serve_prints_the_variables_logs_requests_and_stops_on_sigterm(
         assert child.returncode == 0, child.stderr
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=WAIT)
+        out, _none = proc.communicate(timeout=WAIT)
+        log.close()
+    err = (tmp_path / "serve.err").read_text()
     seen = json.loads(report.read_text())
     assert (seen["arns"], seen["method"]) == ([ROLE_A_ARN], "container-role")
     renewals = len(set(seen["keys"])) - 1
