@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import platformdirs.macos
@@ -137,43 +138,33 @@ def test_version_is_answered_here() -> None:
     assert done.stdout == f"aws-login {__version__}\n"
 
 
-@pytest.mark.parametrize("environ", [
-    {"HOME": "/home/alice"},
-    {"HOME": "/home/alice", "XDG_CACHE_HOME": "/var/tmp/xdg"},
-    {"HOME": "/home/alice", "XDG_CACHE_HOME": "relative/ignored"},
-])
-def test_cache_folder_matches_platformdirs(monkeypatch: pytest.MonkeyPatch,
-                                           environ: dict[str, str]) -> None:
-    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    for name, value in environ.items():
-        monkeypatch.setenv(name, value)
-    assert cache_dir(environ, "linux") == platformdirs.unix.Unix(
-        "aws-login", appauthor=False).user_cache_dir
-    assert cache_dir(environ, "darwin") == platformdirs.macos.MacOS(
-        "aws-login", appauthor=False).user_cache_dir
-    assert cache_dir({**environ, "AWS_LOGIN_CACHE_DIR": "~/c"}, "linux") == "/home/alice/c"
+FOLDERS = [  # (the function, its XDG variable, platformdirs' name, its override, example)
+    (cache_dir, "XDG_CACHE_HOME", "user_cache_dir", "AWS_LOGIN_CACHE_DIR",
+     "$HOME/.cache/aws-login"),
+    (data_dir, "XDG_DATA_HOME", "user_data_dir", "AWS_LOGIN_DATA_DIR",
+     "$HOME/.local/share/aws-login"),
+]
 
 
-@pytest.mark.parametrize("environ", [
-    {"HOME": "/home/alice"},
-    {"HOME": "/home/alice", "XDG_DATA_HOME": "/var/tmp/xdg"},
-    {"HOME": "/home/alice", "XDG_DATA_HOME": "relative/ignored"},
-])
-def test_data_folder_matches_platformdirs(monkeypatch: pytest.MonkeyPatch,
-                                          environ: dict[str, str]) -> None:
-    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+@pytest.mark.parametrize(("folder", "xdg", "attribute", "override", "example"), FOLDERS)
+@pytest.mark.parametrize("xdg_value", [None, "/var/tmp/xdg", "relative/ignored"])
+def test_the_folders_match_platformdirs(monkeypatch: pytest.MonkeyPatch,
+                                        folder: Callable[..., str], xdg: str, attribute: str,
+                                        override: str, example: str,
+                                        xdg_value: str | None) -> None:
+    environ = {"HOME": "/home/alice"} | ({} if xdg_value is None else {xdg: xdg_value})
+    monkeypatch.delenv(xdg, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
-    assert data_dir(environ, "linux") == platformdirs.unix.Unix(
-        "aws-login", appauthor=False).user_data_dir
-    assert data_dir(environ, "darwin") == platformdirs.macos.MacOS(
-        "aws-login", appauthor=False).user_data_dir
-    assert data_dir({**environ, "AWS_LOGIN_DATA_DIR": "~/d"}, "linux") == "/home/alice/d"
+    assert folder(environ, "linux") == getattr(
+        platformdirs.unix.Unix("aws-login", appauthor=False), attribute)
+    assert folder(environ, "darwin") == getattr(
+        platformdirs.macos.MacOS("aws-login", appauthor=False), attribute)
+    assert folder({**environ, override: "~/c"}, "linux") == "/home/alice/c"
     with pytest.raises(UsageError) as refused:
-        data_dir({**environ, "AWS_LOGIN_DATA_DIR": "d"}, "linux")
-    assert refused.value.message == ("AWS_LOGIN_DATA_DIR 'd' is not an absolute path; give a "
-                                     "full path, e.g. "
-                                     "AWS_LOGIN_DATA_DIR=$HOME/.local/share/aws-login")
+        folder({**environ, override: "c"}, "linux")
+    assert refused.value.message == (f"{override} 'c' is not an absolute path; give a full "
+                                     f"path, e.g. {override}={example}")
 
 
 def test_a_relative_cache_folder_takes_the_normal_path_which_refuses_it(
