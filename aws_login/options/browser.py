@@ -67,12 +67,12 @@ def choice(args: argparse.Namespace, ctx: Context) -> BrowserChoice | None:
              args.container_icon)
     if all(value is None for value in given):
         return None
-    if args.no_browser:
-        raise UsageError("--no-browser prints the URL instead of opening it; drop it, or drop "
-                         "--browser / --browser-command / --browser-profile")
-    if getattr(args, "copy", False):
-        raise UsageError("--copy puts the URL on the clipboard instead of opening it; drop it, "
-                         "or drop --browser / --browser-command / --browser-profile")
+    # console's two ways of not opening the URL at all
+    for given_instead, does in ((args.no_browser, "--no-browser prints the URL"),
+                                (args.copy, "--copy puts the URL on the clipboard")):
+        if given_instead:
+            raise UsageError(f"{does} instead of opening it; drop it, or drop --browser / "
+                             "--browser-command / --browser-profile")
     profile = None if args.browser_profile is None else check_name(args.browser_profile)
     command = _command(args.browser_command, profile, ctx.environ)
     firefox_only = ("--container-color and --container-icon are for a new Firefox container: "
