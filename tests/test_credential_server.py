@@ -547,11 +547,12 @@ def test_runas_server_does_not_wait_for_a_slow_renewal_when_the_child_ends(
     """The child ends while a renewal waits on a slow STS: runas returns without waiting
     for it (the renewal's answer has not come yet when it does)."""
     world_user_keys(world)
-    go = tmp_path / "go"
+    go, ready = tmp_path / "go", tmp_path / "ready"
     child = tmp_path / "child.py"
     child.write_text(
         "import os, pathlib, time, urllib.request\n"
         f"go = pathlib.Path({str(go)!r})\n"
+        f"pathlib.Path({str(ready)!r}).write_text('')\n"
         "while not go.exists(): time.sleep(0.01)\n"
         "request = urllib.request.Request(os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'],\n"
         "    headers={'Authorization': os.environ['AWS_CONTAINER_AUTHORIZATION_TOKEN']})\n"
@@ -562,8 +563,11 @@ def test_runas_server_does_not_wait_for_a_slow_renewal_when_the_child_ends(
 
     def drive() -> None:
         deadline = time.monotonic() + WAIT
-        while world.sts.passed("AssumeRole") < 1 and time.monotonic() < deadline:
-            time.sleep(0.01)  # the first acquisition is done
+        # The child runs only once aws-login holds the first credentials. (Waiting for
+        # the fake to pass AssumeRole was not enough: the clock could move before aws-login
+        # read the answer, and then saw a 15-minute lifetime with no renewal due.)
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
         world.sts.inject("AssumeRole", Fault.SLOW, times=3)  # ~3 s of read timeouts
         clock.value += timedelta(minutes=45)  # a renewal is due
         go.write_text("")
@@ -581,9 +585,10 @@ def test_runas_server_does_not_wait_for_a_slow_renewal_when_the_child_ends(
     for keeper in keepers:  # let the abandoned renewal end before the next test's world
         keeper.join(timeout=WAIT)
     assert (result.code, result.err) == (0, "")
-    assert world.sts.injected("AssumeRole") >= 1
     assert answered == 1  # returned while the renewal still waited for STS
     assert len(keepers) == 1
+    # The abandoned renewal went on alone: three slow answers, then its retry got through.
+    assert (world.sts.injected("AssumeRole"), world.sts.passed("AssumeRole")) == (3, 2)
 
 
 def test_long_term_keys_cannot_be_served(user_keys: None, calls: Recorder) -> None:
