@@ -7,13 +7,15 @@ Fixtures live in conftest.py; the loopback fakes and servers in tests/fakes/."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -204,3 +206,21 @@ def aws_cli_v2() -> str | None:
         if version.startswith("aws-cli/2."):
             return path
     return None
+
+
+@contextlib.contextmanager
+def sigint_at_its_default() -> Iterator[None]:
+    """Start processes with SIGINT at its default action, as a terminal's programs do.
+
+    A job that a non-interactive shell starts in the background (`build-tools/test &` in a
+    script, many CI runners) ignores SIGINT, and every child inherits that: aws-login, and
+    the /bin/sh of --command, would then never see the Ctrl-C these tests send. A handler
+    in this process makes exec reset the signal to its default in the child."""
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -48,6 +48,7 @@ from tests.helpers import (
     no_sleep,
     run_cli,
     run_process,
+    sigint_at_its_default,
     write_token,
 )
 
@@ -805,9 +806,10 @@ def test_serve_prints_the_variables_logs_requests_and_stops_on_sigterm(
 
 
 def test_serve_ctrl_c_is_130(user_keys: None) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "aws_login", "serve", "--assume-roles",
-                             ROLE_A], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, text=True)
+    with sigint_at_its_default():  # (a background job's SIGINT is ignored, and inherited)
+        proc = subprocess.Popen([sys.executable, "-m", "aws_login", "serve", "--assume-roles",
+                                 ROLE_A], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None
     for _ in range(3):
         proc.stdout.readline()  # serving
@@ -861,3 +863,4 @@ def test_serve_bad_listen_is_a_usage_error(user_keys: None, calls: Recorder,
     assert result.err == (f"aws-login: error: --listen {value!r} is not ADDRESS:PORT with an "
                           "IP address, e.g. --listen 127.0.0.1:9911\n")
     assert calls.actions() == []
+

@@ -18,7 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROLE_A, ROLE_A_ARN, USER_KEY_ID, USER_SECRET, run_cli
+from tests.helpers import (
+    ROLE_A,
+    ROLE_A_ARN,
+    USER_KEY_ID,
+    USER_SECRET,
+    run_cli,
+    sigint_at_its_default,
+)
 
 # dash does not exec the last command of `sh -c`, so signals meet the shell first.
 SH_IS_DASH = os.path.basename(os.path.realpath("/bin/sh")) == "dash"
@@ -285,24 +292,6 @@ def test_an_unknown_option_before_the_program_is_still_an_error(
 
 
 # --- signals and the process table (aws-login as a real process) ---
-
-@contextlib.contextmanager
-def sigint_at_its_default() -> Iterator[None]:
-    """Start processes with SIGINT at its default action, as a terminal's programs do.
-
-    A job that a non-interactive shell starts in the background (`build-tools/test &` in a
-    script, many CI runners) ignores SIGINT, and every child inherits that: aws-login, and
-    the /bin/sh of --command, would then never see the Ctrl-C these tests send. A handler
-    in this process makes exec reset the signal to its default in the child."""
-    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-    if ignored:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        if ignored:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-
 
 def caught_signals(pid: int) -> set[signal.Signals]:
     """The signals process `pid` has a handler for (SigCgt in /proc/PID/status)."""
