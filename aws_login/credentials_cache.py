@@ -52,10 +52,13 @@ def key_input(plan: Plan, environ: Mapping[str, str]) -> str:
 def mfa_session_key(plan: Plan, environ: Mapping[str, str]) -> str:
     """The name of the entry of a plan's MFA session (mfa_session.py): the start, the MFA
     device and the partition decide it; the hops do not, so every role the user reaches
-    from that start shares one session, and one code."""
+    from that start shares one session, and one code (and so does every role profile above
+    the same keys)."""
+    from aws_login.sources.role_profile import session_start
+
     assert plan.mfa is not None
     return _digest(_key_json({"mfa_session": {
-        "start": key_form(plan.start), "serial": plan.mfa.serial,
+        "start": key_form(session_start(plan.start)), "serial": plan.mfa.serial,
         "partition": plan.partition}}, environ))
 
 

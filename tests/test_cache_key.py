@@ -25,6 +25,7 @@ from aws_login.record import field, record, replace
 from aws_login.sources.env import EnvKeysStart
 from aws_login.sources.jumpcloud import JumpCloudStart
 from aws_login.sources.profile import DefaultChainStart, ProfileStart
+from aws_login.sources.role_profile import RoleProfileStart
 from aws_login.sources.saml import SamlStart
 from aws_login.sources.sso import SsoRoleStart
 from aws_login.sources.sso_profile import ProfileRole, SsoProfileStart
@@ -61,6 +62,7 @@ HOPS = (ChainStep(ROLE_A, "first", 900, EXTERNAL_IDS[0]),
 # sources.SOURCES or token_sources.TOKEN_SOURCES, add a start holding it here.
 STARTS: list[sources.StartSpec] = [
     ProfileStart("dev"),
+    RoleProfileStart("prod", "alice-keys"),
     SsoProfileStart("dev-admin", "corp-admin", START_URL, "eu-west-1", ACCOUNT, "Admin",
                     session_name="corp", registration_scopes=("sso:account:access",),
                     roles=(ProfileRole("dev-admin", ROLE_A, "alice", 900, EXTERNAL_IDS[0],

@@ -33,7 +33,7 @@ def test_every_start_and_token_spec_type_has_its_own_label_for_status() -> None:
     kinds = (*get_args(sources.StartSpec), *get_args(token_sources.TokenSpec))
     labels = [kind.__dict__.get("label") for kind in kinds]
     assert all(isinstance(label, str) and label for label in labels), labels
-    assert len(set(labels)) == len(kinds) == 12
+    assert len(set(labels)) == len(kinds) == 13
 
 
 def test_deciding_the_sources_imports_no_network_xml_or_server_code() -> None:

@@ -205,14 +205,15 @@ region = eu-central-1
 
 def test_a_role_profiles_mfa_code_is_asked_through_the_prompt_service(
         aws_env: Path, sts: LoopbackServer) -> None:
-    """botocore asks the code of a profile's mfa_serial itself; aws-login hands it the prompt
-    service, so the question reaches the person wherever aws-login runs."""
+    """A role profile's mfa_serial above an IAM user's keys: aws-login asks the code itself
+    (role_profile.py), through the prompt service, and it goes with the profile's
+    AssumeRole."""
     write_profiles(aws_env, STATIC_PROFILES, MFA_ROLE_PROFILE)
     result = run_cli(["getcallerid", "--profile", "guarded"], stdin="246810\n", terminal=True)
     assert result.code == 0, result.err
     assert json.loads(result.out)["Arn"] == \
         "arn:aws:sts::444444444444:assumed-role/Guarded/guarded-session"
-    assert result.err == "Enter MFA code for arn:aws:iam::123456789012:mfa/alice: "
+    assert result.err == "MFA code for arn:aws:iam::123456789012:mfa/alice: "
     (assume,) = [r for r in sts.recorder.requests if r.action == "AssumeRole"]
     assert (assume.params["SerialNumber"], assume.params["TokenCode"]) == (
         "arn:aws:iam::123456789012:mfa/alice", "246810")
@@ -224,10 +225,9 @@ def test_a_role_profiles_mfa_code_with_nobody_to_ask_fails_before_assume_role(
     result = run_cli(["getcallerid", "--profile", "guarded"])
     assert (result.code, result.out) == (2, "")
     assert result.err == (
-        "aws-login: error: the profile's mfa_serial needs an MFA code and nobody can be asked "
-        "here (no terminal, /dev/tty or desktop dialog); run it at a terminal, or start from "
-        "the profile's source_profile with --assume-roles ROLE_ARN --mfa-serial ARN and "
-        "--mfa-token CODE or --mfa-process COMMAND\n")
+        "aws-login: error: the role profile's mfa_serial needs an MFA code and nobody can be "
+        "asked here (no terminal, /dev/tty or desktop dialog); pass --mfa-token CODE or "
+        "--mfa-process COMMAND, use --prompt ykman for a YubiKey, or run it at a terminal\n")
     assert "AssumeRole" not in sts.recorder.actions()
 
 

@@ -33,6 +33,7 @@ from aws_login.model import (
 from aws_login.options import sso as sso_options
 from aws_login.prompts import options as prompt_options
 from aws_login.sources import jumpcloud, profile, saml, sso, web_identity
+from aws_login.sources.role_profile import ProfileRoles, RoleProfileSource
 from aws_login.sso import token_sources
 from aws_login.sso.advice import login_command
 
@@ -117,11 +118,20 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
     region = arns.validate_region(args.region) if args.region else None
     _check_sign_in_has_a_role(args)
     source = sources.choose(args, ctx)
+    # A role profile with MFA (role_profile.py): its roles are the first hops and its
+    # mfa_serial the plan's MFA device, so that the MFA session can sign them.
+    profile_roles = (source.profile_roles(args, ctx) if isinstance(source, RoleProfileSource)
+                     else None)
+    prompt_options.check_code_source(args, args.mfa_serial is not None
+                                     or profile_roles is not None)
     # A start that is a role session (SAML, web identity) rules out a session step.
     session = source.role_session
     start_duration: int | None = None
 
-    hops, partition = _hops(args)
+    own_hops, partition = _hops(args)
+    hops = own_hops
+    if profile_roles is not None:
+        hops, partition = _after_profile_roles(profile_roles, own_hops, partition)
     if partition and region:
         regions.check_partition(regions.Setting(region, regions.GIVEN), partition,
                                 "the role chain")
@@ -156,10 +166,11 @@ def build_plan(args: argparse.Namespace, ctx: Context) -> Plan:
                              "(--get-session-token, --get-federation-token); add one of them")
     # After a role-session start, the first hop is already a chained one.
     check_chained_duration(tuple(hops), None if session is None else f"the {session.name} start")
-    if args.external_id is not None and not hops:
+    if args.external_id is not None and not own_hops:
         raise UsageError("--external-id applies to the first role of --assume-roles; add it")
 
-    mfa = _mfa(args, needs_sts=bool(hops or session_step), has_hops=bool(hops))
+    mfa = (_mfa(args, needs_sts=bool(hops or session_step), has_hops=bool(hops))
+           if profile_roles is None else _profile_mfa(args, profile_roles))
     # Last: reading the assertion may ask which role to take, after every cheap check passed.
     start = source.spec(args, ctx, StartSettings(region, start_duration))
     partition = _start_partition(source.starting_role(start), partition, region)
@@ -224,6 +235,16 @@ def _hops(args: argparse.Namespace) -> tuple[list[ChainStep], str | None]:
     hops = [ChainStep(str(role), name, None, external_id if index == 0 else None)
             for index, role in enumerate(parsed)]
     return hops, parsed[0].partition
+
+
+def _after_profile_roles(roles: ProfileRoles, hops: list[ChainStep],
+                         partition: str | None) -> tuple[list[ChainStep], str | None]:
+    """The role profile's roles, then --assume-roles: one chain in one partition."""
+    own = arns.parse_role_arn(roles.hops[0].role_arn).partition
+    if partition is not None and partition != own:
+        raise UsageError(f"profile {roles.profile!r} assumes roles in partition {own} but "
+                         f"--assume-roles is in {partition}; a chain stays in one partition")
+    return [*roles.hops, *hops], own
 
 
 def _session_step(args: argparse.Namespace) -> SessionStep | None:
@@ -291,6 +312,19 @@ def _mfa(args: argparse.Namespace, needs_sts: bool, has_hops: bool) -> MfaInput 
     # No code: from --mfa-process, ykman or a question, only when the cache cannot serve.
     token = None if args.mfa_token is None else arns.validate_mfa_token(args.mfa_token)
     return MfaInput(serial, token, session_duration)
+
+
+def _profile_mfa(args: argparse.Namespace, roles: ProfileRoles) -> MfaInput:
+    """A role profile's MFA device, with --mfa-token's code and --mfa-session-duration."""
+    if args.mfa_serial is not None and arns.validate_mfa_serial(args.mfa_serial) \
+            != roles.mfa_serial:
+        raise UsageError(f"--mfa-serial differs from the mfa_serial of profile "
+                         f"{roles.profile!r} ({roles.mfa_serial}); drop --mfa-serial")
+    if args.mfa_session_duration is not None:
+        check_range("--mfa-session-duration", args.mfa_session_duration,
+                    SESSION_STEP_DURATION, "GetSessionToken")
+    token = None if args.mfa_token is None else arns.validate_mfa_token(args.mfa_token)
+    return MfaInput(roles.mfa_serial, token, args.mfa_session_duration)
 
 
 def seconds(text: str) -> int:

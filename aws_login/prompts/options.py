@@ -84,13 +84,22 @@ def read(args: argparse.Namespace, environ: Mapping[str, str]) -> PromptSettings
             and getattr(args, "mfa_token", None) is None:
         raise UsageError(f"{given[0]} gives JumpCloud's TOTP code with --jumpcloud-url; give "
                          "the code of --mfa-serial with --mfa-token CODE")
-    if given and given[0] != "--mfa-token" and getattr(args, "mfa_serial", None) is None \
-            and not jumpcloud:
-        raise UsageError(f"{given[0]} gives the code of an MFA device; add --mfa-serial ARN")
     return PromptSettings(
         prompt=settings.prompt, origin=settings.origin, mfa_process=words,
         ykman_account=account if account is not None else settings.ykman_account,
         use_ykman=settings.use_ykman or account is not None)
+
+
+def check_code_source(args: argparse.Namespace, has_device: bool) -> None:
+    """A program source of codes (--mfa-process, a YubiKey) needs an MFA device to give the
+    code of: --mfa-serial, a role profile's mfa_serial (`has_device`), or JumpCloud's TOTP."""
+    if has_device or getattr(args, "jumpcloud_url", None) is not None:
+        return
+    for name, present in (("--mfa-process", args.mfa_process is not None),
+                          ("--ykman-account", args.ykman_account is not None),
+                          ("--prompt ykman", args.prompt == "ykman")):
+        if present:
+            raise UsageError(f"{name} gives the code of an MFA device; add --mfa-serial ARN")
 
 
 def from_environment(environ: Mapping[str, str], given: str | None = None) -> PromptSettings:

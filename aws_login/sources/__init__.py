@@ -9,7 +9,9 @@ AWS_ROLE_ARN); then botocore's default chain (AWS_PROFILE, the default profile, 
 IMDSv2). That is botocore's order, except that botocore lets an AWS_PROFILE profile with
 role_arn + source_profile go before the web identity environment; pass --profile for that.
 An SSO profile (or a role_arn chain down to one) named by --profile or AWS_PROFILE is
-resolved by aws-login's own sign-in (sso_profile.py), just before botocore would see it.
+resolved by aws-login's own sign-in (sso_profile.py), just before botocore would see it; so
+is a role profile with mfa_serial above an IAM user's keys (role_profile.py), whose roles
+become the plan's first hops so that the MFA session applies to them.
 
 Each source says whether the options and environment ask for it (`applies`, cheap: no
 botocore, no XML parser, no file read but the SSO profile source's look at the config file
@@ -26,10 +28,20 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from aws_login.errors import UsageError
-from aws_login.sources import env, jumpcloud, profile, saml, sso, sso_profile, web_identity
+from aws_login.sources import (
+    env,
+    jumpcloud,
+    profile,
+    role_profile,
+    saml,
+    sso,
+    sso_profile,
+    web_identity,
+)
 from aws_login.sources.env import EnvKeysStart
 from aws_login.sources.jumpcloud import JumpCloudStart
 from aws_login.sources.profile import DefaultChainStart, ProfileStart
+from aws_login.sources.role_profile import RoleProfileStart
 from aws_login.sources.saml import SamlStart
 from aws_login.sources.sso import SsoRoleStart
 from aws_login.sources.sso_profile import SsoProfileStart
@@ -41,13 +53,14 @@ if TYPE_CHECKING:
     from aws_login.providers import StartSource
 
 # Every spec also says which profile clients follow (`profile`): the named profile of
-# ProfileStart and SsoProfileStart, else None.
-StartSpec = SsoProfileStart | ProfileStart | SsoRoleStart | SamlStart | JumpCloudStart \
-    | WebIdentityStart | EnvKeysStart | DefaultChainStart
+# ProfileStart, SsoProfileStart and RoleProfileStart, else None.
+StartSpec = SsoProfileStart | RoleProfileStart | ProfileStart | SsoRoleStart | SamlStart \
+    | JumpCloudStart | WebIdentityStart | EnvKeysStart | DefaultChainStart
 
 # In precedence order: the run starts from the first one that applies (see the docstring).
 SOURCES: tuple[StartSource[Any], ...] = (
     sso_profile.SSO_PROFILE,  # --profile naming an SSO profile (or a chain down to one)
+    role_profile.ROLE_PROFILE,  # --profile naming a role profile with MFA above user keys
     profile.PROFILE,
     sso.SSO_ROLE,
     saml.SAML,
@@ -56,6 +69,7 @@ SOURCES: tuple[StartSource[Any], ...] = (
     env.ENV_KEYS,
     web_identity.WEB_IDENTITY_ENVIRONMENT,
     sso_profile.SSO_PROFILE_ENV,  # AWS_PROFILE naming one
+    role_profile.ROLE_PROFILE_ENV,
     profile.DEFAULT_CHAIN,
 )
 # The source that resolves each spec type (the first one of that type: the two web identity

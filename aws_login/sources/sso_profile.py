@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 _SSO_KEYS = ("sso_session", "sso_start_url", "sso_account_id", "sso_role_name")
 # Other ways a role_arn profile gets its source credentials: botocore's business.
-_OTHER_SOURCES = ("credential_source", "web_identity_token_file")
+OTHER_SOURCES = ("credential_source", "web_identity_token_file")
 
 
 @record
@@ -81,7 +81,7 @@ def sso_chain(config: AwsConfig, name: str) -> list[str] | None:
             return None
         chain.append(name)
         if "role_arn" in keys:
-            if "source_profile" not in keys or any(key in keys for key in _OTHER_SOURCES):
+            if "source_profile" not in keys or any(key in keys for key in OTHER_SOURCES):
                 return None
             if len(chain) > 1 and "aws_access_key_id" in keys:
                 return None  # botocore takes a source profile's own keys first
@@ -153,7 +153,7 @@ def read_spec(config: AwsConfig, name: str, chain: list[str], region: str | None
     except UsageError as exc:
         raise UsageError(f"{where}: {exc.message}") from None
     scopes = registration_scopes(keys.get("sso_registration_scopes", ""))
-    roles = tuple(_role(config, profile) for profile in reversed(chain[:-1]))
+    roles = tuple(read_role(config, profile) for profile in reversed(chain[:-1]))
     return SsoProfileStart(name, root, start_url, sso_region, account_id,
                            keys["sso_role_name"], keys.get("sso_session"), scopes, roles,
                            region, use_device_code, no_browser)
@@ -187,7 +187,8 @@ def _sso_settings(config: AwsConfig, name: str) -> dict[str, str]:
     return keys
 
 
-def _role(config: AwsConfig, name: str) -> ProfileRole:
+def read_role(config: AwsConfig, name: str) -> ProfileRole:
+    """A role_arn profile's settings, checked (usage errors name the profile)."""
     keys = config.profiles[name]
     where = f"profile {name!r} in {config.config_path}"
     try:

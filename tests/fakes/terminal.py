@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import os
 import select
+import signal
 import subprocess
 import termios
 import time
@@ -37,6 +38,9 @@ class PtySession:
 
         def take_terminal() -> None:  # in the child, after setsid (start_new_session)
             fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+            # A terminal's program takes Ctrl-C: not the ignored SIGINT that a test run
+            # started in the background (`build-tools/test &` in a script) hands down.
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
 
         self.process = subprocess.Popen(
             list(argv), env=dict(env), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
