@@ -687,3 +687,27 @@ def test_the_tty_channel_shows_messages_and_takes_a_choice(user_keys: None) -> N
     # stderr (the SDK's, under credential_process) keeps the message, not the question
     assert stderr_of(ctx) == ("aws-login: to sign in, open https://device.sso/ and enter the "
                               "code WDJB-MJHT\n")
+
+
+def test_the_echo_comes_back_when_the_run_ends_during_a_renewals_question(
+        user_keys: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """runas --server: a renewal asks for a code on the terminal (echo off) in its own
+    thread, and the child exits before anyone types it. aws-login returns at once, and the
+    terminal's echo is on again for the person's shell."""
+    # Temporary keys: no MFA session can be bought, so every renewal needs a code; a lead
+    # longer than the lifetime makes the first renewal due at once.
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "a-session-token")
+    monkeypatch.setenv("AWS_LOGIN_SERVER_REFRESH_LEAD", "7200")
+    child = tmp_path / "child.py"
+    child.write_text(
+        "import os, termios, time\n"
+        "tty = os.open('/dev/tty', os.O_RDWR)\n"
+        "deadline = time.monotonic() + 30\n"
+        "while termios.tcgetattr(tty)[3] & termios.ECHO and time.monotonic() < deadline:\n"
+        "    time.sleep(0.01)  # until the renewal's question has turned the echo off\n")
+    with PtySession([*AWS_LOGIN, "runas", "--server", *MFA_CHAIN, "--mfa-token", "123456",
+                     "--", sys.executable, str(child)], _environment()) as person:
+        person.wait_for(f"{QUESTION}: ")
+        done = person.finish()
+        assert person.echo_is_on()
+    assert (done.code, done.out) == (0, "")

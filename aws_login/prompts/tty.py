@@ -1,14 +1,14 @@
 """Asking on the controlling terminal (/dev/tty) when stdin and stderr are not a terminal:
 the credential_process case, where the SDK captures stderr but the person sits at the shell.
 
-Secrets are read with the terminal's echo turned off (termios); its mode is put back on
-every way out, Ctrl-C included."""
+Secrets are read with the terminal's echo turned off (terminal.EchoOff); its mode is put back
+on every way out, Ctrl-C included, and when the run ends with the question still open."""
 
 from __future__ import annotations
 
 import os
 
-from aws_login.prompts.terminal import LineChannel
+from aws_login.prompts.terminal import EchoOff, LineChannel
 
 _MAX_LINE = 4096  # nobody types more for a code or a number
 
@@ -30,6 +30,7 @@ class TtyChannel(LineChannel):
 
     def __init__(self, fd: int) -> None:
         self._fd: int | None = fd
+        self._echo = EchoOff()
 
     def _write(self, text: str) -> None:
         assert self._fd is not None
@@ -42,17 +43,9 @@ class TtyChannel(LineChannel):
         if not secret:
             self._write(question)
             return self._read_line()
-        import termios
-
-        saved = termios.tcgetattr(self._fd)
-        quiet = list(saved)
-        quiet[3] = (quiet[3] & ~termios.ECHO) | termios.ECHONL  # the Enter still moves on
-        termios.tcsetattr(self._fd, termios.TCSAFLUSH, quiet)
-        try:
+        with self._echo.on(self._fd):
             self._write(question)
             return self._read_line()
-        finally:
-            termios.tcsetattr(self._fd, termios.TCSADRAIN, saved)
 
     def _read_line(self) -> str | None:
         assert self._fd is not None
@@ -65,6 +58,7 @@ class TtyChannel(LineChannel):
         return data.decode("utf-8", "replace").split("\n", 1)[0]
 
     def close(self) -> None:
+        self._echo.close()
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
