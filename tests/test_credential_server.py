@@ -864,3 +864,34 @@ def test_serve_bad_listen_is_a_usage_error(user_keys: None, calls: Recorder,
                           "IP address, e.g. --listen 127.0.0.1:9911\n")
     assert calls.actions() == []
 
+
+
+def test_serve_keeps_answering_when_nobody_reads_its_log(user_keys: None) -> None:
+    """serve's stderr is a pipe nobody reads: once the pipe is full, the log drops lines
+    instead of leaving a thread stuck behind each request."""
+    proc = subprocess.Popen([sys.executable, "-m", "aws_login", "serve", "--outform", "linux",
+                             "--assume-roles", ROLE_A], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        proc.stdout.readline()
+        settings = dict(shlex.split(proc.stdout.readline())[1].split("=", 1)
+                        for _ in range(2))
+        url = settings["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+        authority, path = url.removeprefix("http://").split("/", 1)
+        # ~70 bytes a line: 3000 requests fill a 64 KiB pipe three times over.
+        statuses = []
+        for _ in range(3000):
+            connection = http.client.HTTPConnection(authority, timeout=10)
+            connection.request("GET", "/" + path, headers={
+                "Authorization": settings["AWS_CONTAINER_AUTHORIZATION_TOKEN"]})
+            statuses.append(connection.getresponse().status)
+            connection.close()
+        threads = next(int(line.split()[1]) for line in
+                       Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+                       if line.startswith("Threads:"))
+    finally:
+        proc.kill()
+        proc.communicate(timeout=WAIT)
+    assert statuses == [200] * 3000
+    assert threads <= 6  # main, server, keeper, log, and at most a request or two

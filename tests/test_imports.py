@@ -133,7 +133,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "core": ("region", "mfa", "mfa_process", "mfa_ykman", "mfa_session", "process", "chain",
              "credentials_cache", "acquire", "sources", "sources.*", "sso.flows", "sso.tokens",
              "sso.token_sources", "sso.discovery", "sso.profile_tokens", "credentials_file",
-             "cache_entries", "waits", "credential_keeper", "credential_server",
+             "cache_entries", "waits", "credential_keeper", "credential_server", "background_log",
              "console_browser", "portal_shortcut", "jumpcloud.signin"),
     "options": ("options", "options.*"),
     "commands": ("commands", "commands.*"),

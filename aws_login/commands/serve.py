@@ -76,8 +76,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         listener.server_close()
         raise
 
+    from aws_login.background_log import BackgroundLog
+
+    log = BackgroundLog(ctx.warn)  # a stderr nobody reads must not hold up a request
+
     def log_request(method: str, path: str, status: int) -> None:
-        ctx.warn(f"{method} {path}: {status}")
+        log(f"{method} {path}: {status}")
 
     server = CredentialServer(keeper, request_log=log_request, listener=listener)
     ctx.log.add_secret(server.token)
@@ -103,5 +107,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         server.stop()
+        log.drain(timeout=2)
     ctx.warn("stopped")
     return 0
