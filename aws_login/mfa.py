@@ -44,29 +44,20 @@ def with_mfa_code(plan: Plan, ctx: Context, renewal: str | None = None) -> MfaIn
     if mfa is None or mfa.token is not None:
         return mfa
     check_before_asking(plan, ctx)
-    device = _device_setting(plan)
     if renewal is None:
-        return with_code(mfa, ctx, device)
-    return _renewal_code(mfa, renewal, ctx, device)
+        return with_code(mfa, ctx)
+    return _renewal_code(mfa, renewal, ctx)
 
 
-def _device_setting(plan: Plan) -> str:
-    """How messages name the setting that asks for the code."""
-    from aws_login.sources.role_profile import RoleProfileStart
-
-    return ("the role profile's mfa_serial" if isinstance(plan.start, RoleProfileStart)
-            else "--mfa-serial")
-
-
-def with_code(mfa: MfaInput, ctx: Context, device: str = "--mfa-serial") -> MfaInput:
+def with_code(mfa: MfaInput, ctx: Context) -> MfaInput:
     """`mfa` with a code from --mfa-process, a YubiKey or the person (also for a profile's
-    mfa_serial, which an SSO profile chain meets on its way). `device`: how a message names
-    the setting that asks for the code."""
+    mfa_serial, which an SSO profile chain meets on its way)."""
     code = program_code(mfa.serial, mfa.serial, ctx)
-    return replace(mfa, token=code if code is not None else ask_code(mfa.serial, ctx, device))
+    return replace(mfa, token=code if code is not None
+                   else ask_code(mfa.serial, ctx, mfa.setting))
 
 
-def _renewal_code(mfa: MfaInput, reason: str, ctx: Context, device: str) -> MfaInput:
+def _renewal_code(mfa: MfaInput, reason: str, ctx: Context) -> MfaInput:
     """A renewal's code: a program asked quietly; the person (or their YubiKey) told why
     first, and when nobody can be asked, told what works for a running server."""
     ctx.log(reason)
@@ -74,7 +65,7 @@ def _renewal_code(mfa: MfaInput, reason: str, ctx: Context, device: str) -> MfaI
     if settings.mfa_process:
         return replace(mfa, token=program_code(mfa.serial, mfa.serial, ctx))
     if not settings.use_ykman:
-        ctx.prompt.require(f"{device} needs a new MFA code", RENEWAL_HINT)
+        ctx.prompt.require(f"{mfa.setting} needs a new MFA code", RENEWAL_HINT)
     with ctx.prompt.tell(reason):
         code = program_code(mfa.serial, mfa.serial, ctx)
         if code is None:
@@ -108,9 +99,10 @@ def program_source(ctx: Context) -> str | None:
     return "ykman" if settings.use_ykman else None
 
 
-def ask_code(serial: str, ctx: Context, device: str = "--mfa-serial") -> str:
-    """Ask the person, up to three times, until the answer looks like a code."""
-    ctx.prompt.require(f"{device} needs an MFA code", NO_CHANNEL_HINT)
+def ask_code(serial: str, ctx: Context, setting: str = "--mfa-serial") -> str:
+    """Ask the person, up to three times, until the answer looks like a code. `setting`:
+    how the error names what asks for it when nobody can be asked."""
+    ctx.prompt.require(f"{setting} needs an MFA code", NO_CHANNEL_HINT)
     return ask_for_code(f"MFA code for {serial}: ", "pass --mfa-token CODE", ctx)
 
 

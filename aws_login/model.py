@@ -57,6 +57,9 @@ class MfaInput:
     # --mfa-session-duration: how long a GetSessionToken session bought with the code lasts
     # (mfa_session.py). It changes when a code is asked again, not whose credentials result.
     session_duration: int | None = field(default=None, in_key=False)
+    # How messages name the setting that asks for the code: --mfa-serial, or a role
+    # profile's mfa_serial (sources/role_profile.py, whose start is in the key anyway).
+    setting: str = "--mfa-serial"
 
 
 class SessionStepKind(enum.Enum):

@@ -224,3 +224,21 @@ def sigint_at_its_default() -> Iterator[None]:
     finally:
         if ignored:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def code_program(folder: Path) -> tuple[list[str], Path]:
+    """--mfa-process words for a program that prints a new code per run (111111, 222222,
+    ...), and the file that counts its runs (read it with `runs_of`)."""
+    runs = folder / "runs"
+    script = folder / "code.py"
+    script.write_text("import pathlib\n"
+                      f"runs = pathlib.Path({str(runs)!r})\n"
+                      "count = len(runs.read_text()) if runs.exists() else 0\n"
+                      "runs.write_text('x' * (count + 1))\n"
+                      "print(str(count + 1) * 6)\n")
+    return ["--mfa-process", f"{sys.executable} {script}"], runs
+
+
+def runs_of(runs: Path) -> int:
+    """How often the program of `code_program` ran."""
+    return len(runs.read_text()) if runs.exists() else 0

@@ -45,6 +45,7 @@ from tests.helpers import (
     TerminalText,
     aws_cli_v2,
     cached_grant,
+    code_program,
     no_sleep,
     run_cli,
     run_process,
@@ -426,26 +427,13 @@ def test_portal_fault_during_renewal_keeps_serving_then_recovers(
     assert lines[1] == "aws-login: the credentials are renewed again"
 
 
-def code_process(tmp_path: Path) -> tuple[list[str], Path]:
-    """--mfa-process words for a program that prints a new code per run (111111, 222222,
-    ...) and counts its runs in a file."""
-    runs = tmp_path / "runs"
-    script = tmp_path / "code.py"
-    script.write_text("import pathlib\n"
-                      f"runs = pathlib.Path({str(runs)!r})\n"
-                      "count = len(runs.read_text()) if runs.exists() else 0\n"
-                      "runs.write_text('x' * (count + 1))\n"
-                      "print(str(count + 1) * 6)\n")
-    return ["--mfa-process", f"{sys.executable} {script}"], runs
-
-
 def test_mfa_is_asked_once_per_session_across_renewals(
         user_keys: None, calls: Recorder, running: list[CredentialServer],
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # moto's credentials run on the real clock, the keeper on the test's: a fixed lead keeps
     # each renewal due 20 minutes before the credentials' end, however far the clock went.
     monkeypatch.setenv("AWS_LOGIN_SERVER_REFRESH_LEAD", "1200")
-    words, runs = code_process(tmp_path)
+    words, runs = code_program(tmp_path)
     clock = Clock()
     _ctx, keeper, err = in_process(clock, "--assume-roles", ROLE_A, "--mfa-serial",
                                    MFA_SERIAL, *words, "--mfa-session-duration", "7200")
@@ -665,7 +653,7 @@ def test_aws_cli_child_survives_three_lifetimes_and_mfa_is_asked_once(
     aws = aws_cli_v2()
     if aws is None:
         pytest.skip("the AWS CLI v2 is not installed (.ci/run installs Debian's awscli)")
-    words, runs = code_process(tmp_path)
+    words, runs = code_program(tmp_path)
     env = dict(os.environ, AWS_LOGIN_SERVER_REFRESH_LEAD="898", AWS=aws, STS=sts.url)
     done = run_process(["runas", "--server", "--debug", "--assume-roles", ROLE_A,
                         "--duration", "900", "--mfa-serial", MFA_SERIAL, *words, "--",

@@ -5,14 +5,13 @@ reached from that start until the session ends; --mfa-session-duration sets its 
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.moto_server import Recorder
-from tests.helpers import MFA_SERIAL, ROLE_A, ROLE_B, run_cli
+from tests.helpers import MFA_SERIAL, ROLE_A, ROLE_B, code_program, run_cli, runs_of
 
 MFA = ["--mfa-serial", MFA_SERIAL]
 
@@ -26,21 +25,7 @@ def cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, user_keys: None) 
 
 @pytest.fixture
 def code_process(tmp_path: Path) -> tuple[list[str], Path]:
-    """--mfa-process words for a program that prints the next code of 111111, 222222, ...
-    and counts its runs in a file."""
-    runs = tmp_path / "runs"
-    script = tmp_path / "code.py"
-    script.write_text(
-        "import pathlib, sys\n"
-        f"runs = pathlib.Path({str(runs)!r})\n"
-        "count = len(runs.read_text()) if runs.exists() else 0\n"
-        "runs.write_text('x' * (count + 1))\n"
-        "print(str(count + 1) * 6)\n")
-    return ["--mfa-process", f"{sys.executable} {script}"], runs
-
-
-def runs_of(runs: Path) -> int:
-    return len(runs.read_text()) if runs.exists() else 0
+    return code_program(tmp_path)
 
 
 def mfa_session_entry(cache_dir: Path) -> Path:

@@ -22,8 +22,10 @@ from tests.helpers import (
     ROLE_B,
     USER_KEY_ID,
     USER_SECRET,
+    code_program,
     error_line,
     run_cli,
+    runs_of,
 )
 
 OTHER_SERIAL = "arn:aws:iam::123456789012:mfa/bob"
@@ -49,21 +51,7 @@ def profiles(aws_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
 
 @pytest.fixture
 def code_process(tmp_path: Path) -> tuple[list[str], Path]:
-    """--mfa-process words for a program that prints 111111, 222222, ... and counts its
-    runs in a file."""
-    runs = tmp_path / "runs"
-    script = tmp_path / "code.py"
-    script.write_text(
-        "import pathlib\n"
-        f"runs = pathlib.Path({str(runs)!r})\n"
-        "count = len(runs.read_text()) if runs.exists() else 0\n"
-        "runs.write_text('x' * (count + 1))\n"
-        "print(str(count + 1) * 6)\n")
-    return ["--mfa-process", f"{sys.executable} {script}"], runs
-
-
-def runs_of(runs: Path) -> int:
-    return len(runs.read_text()) if runs.exists() else 0
+    return code_program(tmp_path)
 
 
 def test_once_the_code_goes_with_the_first_assume_role(profiles: Path, calls: Recorder) -> None:

@@ -324,7 +324,8 @@ def _profile_mfa(args: argparse.Namespace, roles: ProfileRoles) -> MfaInput:
         check_range("--mfa-session-duration", args.mfa_session_duration,
                     SESSION_STEP_DURATION, "GetSessionToken")
     token = None if args.mfa_token is None else arns.validate_mfa_token(args.mfa_token)
-    return MfaInput(roles.mfa_serial, token, args.mfa_session_duration)
+    return MfaInput(roles.mfa_serial, token, args.mfa_session_duration,
+                    setting="the role profile's mfa_serial")
 
 
 def seconds(text: str) -> int:

@@ -20,10 +20,9 @@ import argparse
 from typing import TYPE_CHECKING
 
 from aws_login.awsconfig import AwsConfig
-from aws_login.errors import UsageError
 from aws_login.model import ChainStep, CredentialKind, Credentials
 from aws_login.record import record
-from aws_login.sources.sso_profile import OTHER_SOURCES, profile_name, read_role
+from aws_login.sources.sso_profile import OTHER_SOURCES, found_chain, named_chain, read_role
 
 if TYPE_CHECKING:
     from aws_login.context import Context
@@ -95,12 +94,13 @@ class RoleProfileSource:
         self.given = given  # "--profile", or None for AWS_PROFILE
 
     def applies(self, args: argparse.Namespace, ctx: Context) -> bool:
-        name = profile_name(args, ctx.environ, self.given is not None)
-        return name is not None and mfa_role_chain(AwsConfig(ctx.environ), name) is not None
+        return named_chain(args, ctx.environ, self.given is not None,
+                           mfa_role_chain) is not None
 
     def spec(self, args: argparse.Namespace, ctx: Context,
              settings: StartSettings) -> RoleProfileStart:
-        name, chain = _chain(args, ctx, self.given is not None)
+        name, chain, _config = found_chain(args, ctx.environ, self.given is not None,
+                                           mfa_role_chain)
         return RoleProfileStart(name, chain[-1])
 
     def starting_role(self, spec: RoleProfileStart) -> str | None:
@@ -124,22 +124,14 @@ class RoleProfileSource:
     def profile_roles(self, args: argparse.Namespace, ctx: Context) -> ProfileRoles:
         """The hops and MFA device the named profile asks for (usage errors name the
         profile)."""
-        _name, chain = _chain(args, ctx, self.given is not None)
-        config = AwsConfig(ctx.environ)
+        _name, chain, config = found_chain(args, ctx.environ, self.given is not None,
+                                           mfa_role_chain)
         roles = [read_role(config, profile) for profile in reversed(chain[:-1])]
         serial = roles[0].mfa_serial
         assert serial is not None  # (mfa_role_chain checked it)
         return ProfileRoles(tuple(ChainStep(role.role_arn, role.session_name, role.duration,
                                             role.external_id) for role in roles),
                             serial, roles[0].profile)
-
-
-def _chain(args: argparse.Namespace, ctx: Context, explicit: bool) -> tuple[str, list[str]]:
-    name = profile_name(args, ctx.environ, explicit)
-    chain = mfa_role_chain(AwsConfig(ctx.environ), name) if name is not None else None
-    if name is None or chain is None:  # (applies said it is one)
-        raise UsageError("--profile needs a profile name, e.g. --profile dev")
-    return name, chain
 
 
 ROLE_PROFILE = RoleProfileSource("--profile")

@@ -18,7 +18,7 @@ key follows a change of the config file.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from aws_login import arns
@@ -99,6 +99,31 @@ def profile_name(args: argparse.Namespace, environ: Mapping[str, str],
     return environ.get("AWS_DEFAULT_PROFILE") or environ.get("AWS_PROFILE") or None
 
 
+ChainFinder = Callable[[AwsConfig, str], "list[str] | None"]
+
+
+def named_chain(args: argparse.Namespace, environ: Mapping[str, str], explicit: bool,
+                find: ChainFinder) -> tuple[str, list[str], AwsConfig] | None:
+    """The named profile (--profile when `explicit`, else AWS_PROFILE), its chain of
+    profiles as `find` reads it from the config files, and those files; None when `find`
+    says the profile is not its kind. (The cheap test of `applies`, and `spec`'s start.)"""
+    name = profile_name(args, environ, explicit)
+    if name is None:
+        return None
+    config = AwsConfig(environ)
+    chain = find(config, name)
+    return None if chain is None else (name, chain, config)
+
+
+def found_chain(args: argparse.Namespace, environ: Mapping[str, str], explicit: bool,
+                find: ChainFinder) -> tuple[str, list[str], AwsConfig]:
+    """`named_chain` once `applies` has said there is one."""
+    found = named_chain(args, environ, explicit, find)
+    if found is None:
+        raise UsageError("--profile needs a profile name, e.g. --profile dev")
+    return found
+
+
 class _SsoProfile:
     spec_type = SsoProfileStart
     role_session: RoleSession | None = None
@@ -107,16 +132,11 @@ class _SsoProfile:
         self.given = given  # "--profile", or None for AWS_PROFILE
 
     def applies(self, args: argparse.Namespace, ctx: Context) -> bool:
-        name = profile_name(args, ctx.environ, self.given is not None)
-        return name is not None and sso_chain(AwsConfig(ctx.environ), name) is not None
+        return named_chain(args, ctx.environ, self.given is not None, sso_chain) is not None
 
     def spec(self, args: argparse.Namespace, ctx: Context,
              settings: StartSettings) -> SsoProfileStart:
-        name = profile_name(args, ctx.environ, self.given is not None)
-        config = AwsConfig(ctx.environ)
-        chain = sso_chain(config, name) if name is not None else None
-        if name is None or chain is None:  # (applies said it is one)
-            raise UsageError("--profile needs a profile name, e.g. --profile dev")
+        name, chain, config = found_chain(args, ctx.environ, self.given is not None, sso_chain)
         return read_spec(config, name, chain, settings.region, args.use_device_code,
                          args.no_browser)
 
