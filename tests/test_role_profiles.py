@@ -15,6 +15,7 @@ import pytest
 from aws_login.cli import build_parser
 from aws_login.options.credentials import build_plan
 from aws_login.sources.role_profile import RoleProfileStart
+from tests.fakes.federation import FakeFederation
 from tests.fakes.moto_server import Recorder
 from tests.helpers import (
     MFA_SERIAL,
@@ -235,3 +236,15 @@ def test_an_mfa_serial_botocore_keeps_is_still_asked_through_the_prompt_service(
     assert result.err == f"Enter MFA code for {MFA_SERIAL}: "  # botocore's own question
     assert [(call.params["RoleArn"], call.params.get("TokenCode"))
             for call in calls.of("AssumeRole")] == [(ROLE_A, None), (ROLE_B, "246810")]
+
+
+def test_the_console_opens_as_the_role_profiles_role(
+        profiles: Path, calls: Recorder, fed: FakeFederation) -> None:
+    """aws-vault login prod: the federation sign-in of the profile's role session."""
+    result = run_cli(["console", "--no-browser", "--profile", "prod", "--mfa-token", "123456"])
+    assert result.code == 0, result.err
+    assert result.out.startswith(fed.federation_url + "?Action=login&")
+    assert calls.actions() == ["AssumeRole"]  # a role session: no GetFederationToken
+    [request] = fed.find("getSigninToken")
+    session = json.loads(request.params["Session"])
+    assert session["sessionId"] == calls.only("AssumeRole").response_values("AccessKeyId")[0]
