@@ -80,3 +80,26 @@ class AwsConfig:
         credentials = read_sections(self.credentials_path)
         for section, keys in credentials.items():
             self.profiles.setdefault(section.strip(), {}).update(keys)
+
+    @classmethod
+    def current(cls, environ: Mapping[str, str]) -> AwsConfig:
+        """The files as they are now, parsed once while their bytes stay the same: every
+        profile source asks whether a named profile is its kind, so one run would parse them
+        three or four times (reading them again costs far less than parsing)."""
+        paths = aws_files(environ)
+        key = (paths, tuple(_contents(path) for path in paths))
+        if _LAST and _LAST[0][0] == key:
+            return _LAST[0][1]
+        config = cls(environ)
+        _LAST[:] = [(key, config)]
+        return config
+
+
+def _contents(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (OSError, ValueError):
+        return None
+
+
+_LAST: list[tuple[object, AwsConfig]] = []  # AwsConfig.current's last answer and its key

@@ -375,3 +375,19 @@ def test_an_expired_aws_cli_token_without_a_refresh_token_says_what_to_run(
         "(no terminal here to sign in from); sign in from a terminal: aws-login login "
         "--profile corp-admin")
     assert fake_sso.calls == {}
+
+
+def test_the_config_files_are_parsed_again_only_when_their_bytes_change(
+        tmp_path: Path) -> None:
+    from aws_login.awsconfig import AwsConfig
+
+    config, credentials = tmp_path / "config", tmp_path / "credentials"
+    config.write_text("[profile a]\nregion = eu-west-1\n")
+    environ = {"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(credentials)}
+    first = AwsConfig.current(environ)
+    assert AwsConfig.current(environ) is first
+    config.write_text("[profile b]\nregion = eu-west-1\n")  # same size, maybe same mtime
+    second = AwsConfig.current(environ)
+    assert (list(first.profiles), list(second.profiles)) == (["a"], ["b"])
+    credentials.write_text("[c]\naws_access_key_id = AKIA\n")
+    assert sorted(AwsConfig.current(environ).profiles) == ["b", "c"]

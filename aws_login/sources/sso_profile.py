@@ -110,7 +110,7 @@ def named_chain(args: argparse.Namespace, environ: Mapping[str, str], explicit: 
     name = profile_name(args, environ, explicit)
     if name is None:
         return None
-    config = AwsConfig(environ)
+    config = AwsConfig.current(environ)
     chain = find(config, name)
     return None if chain is None else (name, chain, config)
 
