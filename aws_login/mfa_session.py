@@ -110,13 +110,16 @@ class InSessionCache:
 
     def __init__(self, plan: Plan, cache: CredentialsCache, ctx: Context) -> None:
         from aws_login.credentials_cache import describe_plan, mfa_session_key
+        from aws_login.sources.role_profile import session_start
 
         assert plan.mfa is not None
         self._cache = cache
         self._key = mfa_session_key(plan, ctx.environ)
         self._region = plan.region
-        self._description = describe_plan(replace(plan, hops=(),
-                                                  session_step=session_step(plan)))
+        # What the session is bought from (a role profile's: its keys' profile), as `status`
+        # shows it: the session serves every role of that start, not only this plan's.
+        self._description = describe_plan(replace(plan, start=session_start(plan.start),
+                                                  hops=(), session_step=session_step(plan)))
         self._description["Identity"] = f"MFA session of {plan.mfa.serial}"
 
     @contextmanager

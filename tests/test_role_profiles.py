@@ -205,8 +205,12 @@ def test_status_names_the_role_profile(profiles: Path,
     assert run_cli(["dumpcreds", "--profile", "prod", "--use-cache", *words]).code == 0
     listed = run_cli(["status"])
     assert listed.code == 0, listed.err
-    assert "role profile" in listed.out
-    assert f"MFA session of {MFA_SERIAL}" in listed.out
+    # the MFA session belongs to the keys' profile: every role profile above them shares it
+    described = sorted(line.split("  ", 2)[-1] for line in listed.out.splitlines()
+                       if line.startswith("  session-"))
+    assert described == ["profile (profile user) -> GetSessionToken",
+                         f"role profile (profile prod, key_profile user) -> {ROLE_A}"]
+    assert f"identity MFA session of {MFA_SERIAL}, region not set" in listed.out
 
 
 def test_runas_gives_the_child_the_named_profiles_region(

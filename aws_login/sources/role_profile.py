@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from aws_login.context import Context
     from aws_login.model import RoleSession, StartSettings
     from aws_login.providers import StartSource
+    from aws_login.sources import StartSpec
 
 
 @record
@@ -51,7 +52,7 @@ class ProfileRoles:
     profile: str  # the profile that sets mfa_serial, for messages
 
 
-def session_start(start: object) -> object:
+def session_start(start: StartSpec) -> StartSpec:
     """The start an MFA session is bought from: a role profile's key profile (shared by
     every role profile above those keys, and by --profile KEY_PROFILE itself)."""
     from aws_login.sources.profile import ProfileStart
