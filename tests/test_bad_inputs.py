@@ -66,6 +66,16 @@ def _write(name: str, content: str | bytes) -> Callable[[Path], None]:
     return setup
 
 
+def _role_profile(settings: str) -> Callable[[Path], None]:
+    """[profile prod]: a role above [user]'s IAM user keys, with these settings too."""
+    def setup(tmp: Path) -> None:
+        _write("aws/credentials", f"[user]\naws_access_key_id = {USER_KEY_ID}\n"
+                                  f"aws_secret_access_key = {USER_SECRET}\n")(tmp)
+        _write("aws/config", f"[profile prod]\nrole_arn = {ROLE_A}\nsource_profile = user\n"
+                             f"{settings}")(tmp)
+    return setup
+
+
 def _token(**change: object) -> str:
     return json.dumps({**TOKEN, **change})
 
@@ -305,6 +315,26 @@ PROFILES_AND_CONFIG_FILES = (
         setup=_write("aws/config", "region = us-east-1\n")),
     Row("getcallerid", ("--profile", "x"), f"cannot parse {{tmp}}/aws/credentials: {BAD_INI}",
         setup=_write("aws/credentials", b"[x]\naws_access_key_id = \xff\n")),
+    # a role profile with mfa_serial above an IAM user's keys (sources/role_profile.py)
+    Row("getcallerid", ("--profile", "prod"),
+        "profile 'prod' in {tmp}/aws/config: MFA serial 'alice' is not valid; use the device "
+        "ARN, e.g. arn:aws:iam::123456789012:mfa/alice, or a hardware serial number",
+        setup=_role_profile("mfa_serial = alice\n")),
+    Row("getcallerid", ("--profile", "prod"),
+        "profile 'prod' in {tmp}/aws/config: duration_seconds 'hour' is not a whole number of "
+        "seconds, e.g. 3600", setup=_role_profile(f"mfa_serial = {MFA_SERIAL}\n"
+                                                   "duration_seconds = hour\n")),
+    Row("getcallerid", ("--profile", "prod", "--mfa-serial", "arn:aws:iam::123456789012:mfa/bob"),
+        f"--mfa-serial differs from the mfa_serial of profile 'prod' ({MFA_SERIAL}); drop "
+        "--mfa-serial", setup=_role_profile(f"mfa_serial = {MFA_SERIAL}\n")),
+    Row("runas", ("--profile", "prod", "--", "true"),
+        "the role profile's mfa_serial needs an MFA code and nobody can be asked here (no "
+        "terminal, /dev/tty or desktop dialog); pass --mfa-token CODE or --mfa-process COMMAND, "
+        "use --prompt ykman for a YubiKey, or run it at a terminal",
+        setup=_role_profile(f"mfa_serial = {MFA_SERIAL}\n")),
+    Row("dumpcreds", ("--profile", "prod", "--mfa-process", "op read code"),
+        "--mfa-process gives the code of an MFA device; add --mfa-serial ARN",
+        setup=_role_profile("")),  # no mfa_serial: botocore's profile, no device
 )
 
 OUTPUT_FORMS = (
@@ -890,7 +920,7 @@ def test_bad_input_gets_its_message_and_no_request(
 
 
 def test_the_table_covers_every_command_once_per_case() -> None:
-    assert len(ROWS) == 225
+    assert len(ROWS) == 230
     assert {row.command for row in ROWS} == {"console", "dumpconfig", "importcache",
                                              "clearcache", "dumpcreds", "getcallerid", "runas",
                                              "login"}
