@@ -143,6 +143,9 @@ def test_the_plan_starts_from_the_keys_with_the_profiles_roles_first(
     f"mfa_serial = {MFA_SERIAL}\n",
     # a loop
     f"[profile p]\nrole_arn = {ROLE_A}\nsource_profile = p\nmfa_serial = {MFA_SERIAL}\n",
+    # keys with a role of their own below: botocore takes those keys as a source only
+    f"[profile p]\nrole_arn = {ROLE_A}\nsource_profile = user\nmfa_serial = {MFA_SERIAL}\n"
+    f"[profile user]\nrole_arn = {ROLE_B}\nsource_profile = other\n",
 ])
 def test_other_role_profiles_stay_with_botocore(aws_env: Path, config: str) -> None:
     from aws_login.context import Context

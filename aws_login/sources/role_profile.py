@@ -76,7 +76,10 @@ def mfa_role_chain(config: AwsConfig, name: str) -> list[str] | None:
             return None
         chain.append(name)
         if len(chain) > 1 and _has_user_keys(keys):
-            break  # botocore takes a source profile's own keys first
+            if "role_arn" in keys:
+                # keys as a source profile, its role when named: botocore's to sort out
+                return None
+            break
         if "role_arn" not in keys or "source_profile" not in keys \
                 or any(key in keys for key in OTHER_SOURCES):
             return None
