@@ -143,6 +143,9 @@ def test_the_plan_starts_from_the_keys_with_the_profiles_roles_first(
     f"mfa_serial = {MFA_SERIAL}\n",
     # a loop
     f"[profile p]\nrole_arn = {ROLE_A}\nsource_profile = p\nmfa_serial = {MFA_SERIAL}\n",
+    # keys beside a credential_process: botocore's order decides which it uses
+    f"[profile p]\nrole_arn = {ROLE_A}\nsource_profile = user\nmfa_serial = {MFA_SERIAL}\n"
+    "[profile user]\ncredential_process = echo\n",
     # keys with a role of their own below: botocore takes those keys as a source only
     f"[profile p]\nrole_arn = {ROLE_A}\nsource_profile = user\nmfa_serial = {MFA_SERIAL}\n"
     f"[profile user]\nrole_arn = {ROLE_B}\nsource_profile = other\n",

@@ -47,7 +47,9 @@ class EchoOff:
 
     def close(self) -> None:
         """The end of the run: put back the mode of every question still open."""
-        for fd in list(self._open):
+        with self._lock:
+            open_now = list(self._open)
+        for fd in open_now:
             self._put_back(fd)
 
     def _put_back(self, fd: int) -> None:

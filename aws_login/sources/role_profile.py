@@ -60,9 +60,16 @@ def session_start(start: StartSpec) -> StartSpec:
     return ProfileStart(start.key_profile) if isinstance(start, RoleProfileStart) else start
 
 
+# Settings botocore takes before a profile's keys in the config file: with any of them the
+# key profile's credentials may not be those keys.
+_BEFORE_KEYS = ("credential_process", "sso_session", "sso_start_url", "web_identity_token_file")
+
+
 def _has_user_keys(keys: dict[str, str]) -> bool:
+    """An IAM user's long-term keys, and nothing botocore would use instead."""
     return (bool(keys.get("aws_access_key_id")) and bool(keys.get("aws_secret_access_key"))
-            and not keys.get("aws_session_token"))
+            and not keys.get("aws_session_token")
+            and not any(key in keys for key in _BEFORE_KEYS))
 
 
 def mfa_role_chain(config: AwsConfig, name: str) -> list[str] | None:
@@ -122,7 +129,7 @@ class RoleProfileSource:
         creds = from_profile(spec.key_profile, ctx)
         if creds.kind is not CredentialKind.LONG_TERM:  # (the files said they were)
             raise OperationError(f"profile {spec.key_profile!r} gave {creds.kind.value}, not "
-                                 "an IAM user's keys; check its aws_session_token")
+                                 "an IAM user's long-term keys; check that profile")
         return replace(creds, source=f"profile {spec.key_profile}")
 
     def profile_roles(self, args: argparse.Namespace, ctx: Context) -> ProfileRoles:
